@@ -1,0 +1,44 @@
+"""chairops: on-site chair-massage events."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .config import ROOT
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    settings.check_production(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import web
+    from .accounts.views import bp as accounts_bp
+    from .api.views import bp as api_bp
+    from .booking.views import bp as booking_bp
+    from .cli import bp as cli_bp
+    from .events.views import bp as events_bp
+
+    for blueprint in (accounts_bp, events_bp, booking_bp, api_bp, cli_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+    web.init_app(app)
+    return app

@@ -1,0 +1,85 @@
+"""Staff accounts: creating users, checking passwords, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import ValidationError
+from ..models import ROLES, Company, User
+
+# Checked against when the email is unknown, so both paths cost one hash.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    email: str,
+    password: str,
+    role: str,
+    company: Company | None = None,
+    name: str = "",
+) -> User:
+    """Add a staff member; coordinators belong to a company, others may not need one."""
+    errors = {}
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Give a valid email address."
+    elif session.scalar(select(User).where(func.lower(User.email) == email)):
+        errors["email"] = "A user with this email exists already."
+    if role not in ROLES:
+        errors["role"] = f"Role must be one of {', '.join(ROLES)}."
+    if role == "coordinator" and company is None:
+        errors["company"] = "A coordinator belongs to a company."
+    if len(password or "") < 10:
+        errors["password"] = "Use at least 10 characters."
+    if errors:
+        raise ValidationError(errors)
+    user = User(
+        email=email,
+        password_hash=generate_password_hash(password),
+        role=role,
+        company=company,
+        name=name,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, or None."""
+    user = session.scalar(
+        select(User).where(func.lower(User.email) == (email or "").strip().lower())
+    )
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def issue_api_token(session: Session, user: User) -> str:
+    """Give the user a new API token (the old one stops working); only its hash is kept."""
+    token = "co_" + secrets.token_urlsafe(32)
+    user.api_token_hash = _token_digest(token)
+    session.flush()
+    return token
+
+
+def user_by_api_token(session: Session, token: str) -> User | None:
+    """The active user holding this bearer token, or None."""
+    if not token or len(token) > 200:
+        return None
+    user = session.scalar(select(User).where(User.api_token_hash == _token_digest(token)))
+    return user if user is not None and user.active else None

@@ -1,0 +1,195 @@
+"""The OpenAPI 3.1 document served at /api/v1/openapi.json; a test checks it against the routes."""
+
+from __future__ import annotations
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problems(*codes: int) -> dict:
+    problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    return {str(code): {"description": "Problem", **problem} for code in codes}
+
+
+_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+_SHARE = {"name": "share_token", "in": "path", "required": True, "schema": {"type": "string"}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_STAFF = [{"bearer": []}]
+
+SCHEMAS = {
+    "Problem": {
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Booking": {
+        "type": "object",
+        "required": ["start", "end", "chair", "status"],
+        "properties": {
+            "token": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "chair": {"type": "integer"},
+            "status": {"type": "string"},
+            "manage_url": {"type": "string"},
+            "screen_url": {"type": "string"},
+            "ics_url": {"type": "string"},
+            "screen_done": {"type": "boolean"},
+        },
+    },
+    "Claim": {
+        "type": "object",
+        "required": ["name", "phone", "start", "sms_consent"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 80},
+            "phone": {"type": "string"},
+            "start": {"type": "string", "format": "date-time"},
+            "sms_consent": {"type": "boolean"},
+            "email": {"type": "string"},
+        },
+    },
+    "NewEvent": {
+        "type": "object",
+        "required": [
+            "title",
+            "location",
+            "timezone",
+            "date",
+            "start_time",
+            "end_time",
+            "chairs",
+            "slot_minutes",
+            "buffer_minutes",
+        ],
+        "properties": {
+            "company_id": {"type": "integer", "description": "admin only"},
+            "title": {"type": "string", "maxLength": 120},
+            "location": {"type": "string", "maxLength": 200},
+            "timezone": {"type": "string", "examples": ["America/New_York"]},
+            "date": {"type": "string", "format": "date"},
+            "start_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "end_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "chairs": {"type": "integer", "minimum": 1, "maximum": 30},
+            "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 120},
+            "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "required": ["id", "share_token", "status", "slots"],
+        "properties": {
+            "id": {"type": "integer"},
+            "share_token": {"type": "string"},
+            "status": {"type": "string"},
+            "slots": {"type": "integer"},
+            "signup_url": {"type": "string"},
+        },
+    },
+}
+
+
+PATHS = {
+    "/api/v1/public/events/{share_token}": {
+        "get": {
+            "summary": "An event's free times, for attendees",
+            "parameters": [_SHARE],
+            "responses": {
+                "200": _json({"type": "object", "required": ["event", "times", "waitlist_open"]}),
+                **_problems(404),
+            },
+        }
+    },
+    "/api/v1/public/events/{share_token}/bookings": {
+        "post": {
+            "summary": "Claim a chair at a start time",
+            "parameters": [_SHARE],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Claim")}},
+            },
+            "responses": {
+                "201": _json(
+                    {"type": "object", "properties": {"booking": _ref("Booking")}}, "Booked"
+                ),
+                **_problems(400, 404, 409, 410, 413, 422, 429),
+            },
+        }
+    },
+    "/api/v1/bookings/{token}": {
+        "get": {
+            "summary": "A booking, by the attendee's token",
+            "parameters": [_TOKEN],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"booking": _ref("Booking")}}),
+                **_problems(404),
+            },
+        },
+        "delete": {
+            "summary": "Cancel a booking (repeatable)",
+            "parameters": [_TOKEN],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"booking": _ref("Booking")}}),
+                **_problems(404, 422),
+            },
+        },
+    },
+    "/api/v1/me": {
+        "get": {
+            "summary": "The calling staff member",
+            "security": _STAFF,
+            "responses": {
+                "200": _json({"type": "object", "required": ["id", "email", "role", "company_id"]}),
+                **_problems(401),
+            },
+        }
+    },
+    "/api/v1/events": {
+        "post": {
+            "summary": "Create a draft event and its slots",
+            "security": _STAFF,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("NewEvent")}},
+            },
+            "responses": {
+                "201": _json({"type": "object", "properties": {"event": _ref("Event")}}, "Created"),
+                **_problems(400, 401, 404, 422),
+            },
+        }
+    },
+    "/api/v1/events/{id}/publish": {
+        "post": {
+            "summary": "Open sign-up",
+            "security": _STAFF,
+            "parameters": [_ID],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"event": _ref("Event")}}),
+                **_problems(401, 404, 409),
+            },
+        }
+    },
+}
+
+
+def spec() -> dict:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "chairops API", "version": "1"},
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,186 @@
+"""The JSON API of API.md, version 1. Views parse, call one service, and shape the answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
+
+from ..booking.service import Claim, booking_by_token, cancel_booking, claim_slot
+from ..errors import EventNotFound, ValidationError
+from ..events.service import (
+    create_event,
+    event_by_share_token,
+    event_for,
+    publish_event,
+    slot_count,
+    time_options,
+    validate_event,
+)
+from ..extensions import db, limiter
+from ..formatting import in_zone
+from ..models import Booking, Company, Event, utcnow
+from ..web import public_url
+from .openapi import spec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body() -> dict:
+    """The request's JSON object; anything else is a 400 or 422 problem."""
+    try:
+        body = request.get_json(force=True, silent=False)
+    except BadRequest as exc:
+        raise BadRequest("The body must be a JSON object in UTF-8.") from exc
+    if not isinstance(body, dict):
+        raise ValidationError({"body": "The body must be a JSON object."})
+    return body
+
+
+def iso(event: Event, moment) -> str:
+    return in_zone(moment, event.timezone).isoformat()
+
+
+def booking_json(booking: Booking, token: str | None) -> dict:
+    event, slot = booking.event, booking.slot
+    body = {
+        "start": iso(event, slot.starts_at),
+        "end": iso(event, slot.ends_at),
+        "chair": slot.chair.number,
+        "status": booking.status,
+    }
+    if token:
+        body |= {
+            "token": token,
+            "manage_url": public_url("booking.manage", token=token),
+            "screen_url": public_url("booking.manage", token=token) + "/screen",
+            "ics_url": public_url("booking.calendar", token=token),
+        }
+    return body
+
+
+def event_json(event: Event) -> dict:
+    return {
+        "id": event.id,
+        "company_id": event.company_id,
+        "share_token": event.share_token,
+        "status": event.status,
+        "title": event.title,
+        "location": event.location,
+        "timezone": event.timezone,
+        "date": event.date.isoformat(),
+        "start_time": event.start_time.strftime("%H:%M"),
+        "end_time": event.end_time.strftime("%H:%M"),
+        "chairs": event.chairs_count,
+        "slot_minutes": event.slot_minutes,
+        "buffer_minutes": event.buffer_minutes,
+        "slots": slot_count(db.session, event),
+        "signup_url": public_url("booking.event_page", share_token=event.share_token),
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())
+
+
+@bp.get("/public/events/<share_token>")
+def public_event(share_token: str):
+    event = event_by_share_token(db.session, share_token)
+    options = time_options(db.session, event, utcnow())
+    return jsonify(
+        event={
+            "title": event.title,
+            "location": event.location,
+            "timezone": event.timezone,
+            "date": event.date.isoformat(),
+            "slot_minutes": event.slot_minutes,
+            "status": event.status,
+        },
+        times=[
+            {"start": iso(event, o.start), "end": iso(event, o.end), "available": o.available}
+            for o in options
+        ],
+        waitlist_open=False,
+    )
+
+
+@bp.post("/public/events/<share_token>/bookings")
+@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+def public_claim(share_token: str):
+    event = event_by_share_token(db.session, share_token)
+    body = json_body()
+    claim = Claim(
+        name=body.get("name"),
+        phone=body.get("phone"),
+        start=body.get("start"),
+        sms_consent=body.get("sms_consent", False),
+        email=body.get("email"),
+    )
+    booking, token = claim_slot(db.session, event, claim, utcnow())
+    db.session.commit()
+    return jsonify(booking=booking_json(booking, token)), 201
+
+
+@bp.get("/bookings/<token>")
+def get_booking(token: str):
+    booking = booking_by_token(db.session, token)
+    body = booking_json(booking, token) | {"screen_done": booking.screen is not None}
+    return jsonify(booking=body)
+
+
+@bp.delete("/bookings/<token>")
+def delete_booking(token: str):
+    booking = booking_by_token(db.session, token)
+    cancel_booking(db.session, booking, utcnow())
+    db.session.commit()
+    return jsonify(booking=booking_json(booking, token))
+
+
+@bp.get("/me")
+@login_required
+def me():
+    return jsonify(
+        id=current_user.id,
+        email=current_user.email,
+        role=current_user.role,
+        company_id=current_user.company_id,
+    )
+
+
+def _company_for_new_event(body: dict) -> Company:
+    if current_user.role == "coordinator":
+        return current_user.company
+    if current_user.role != "admin":
+        raise EventNotFound()
+    company_id = body.get("company_id")
+    company = (
+        db.session.get(Company, company_id)
+        if isinstance(company_id, int) and not isinstance(company_id, bool)
+        else None
+    )
+    if company is None:
+        raise ValidationError({"company_id": "Give the id of an existing company."})
+    return company
+
+
+@bp.post("/events")
+@login_required
+def create_event_api():
+    body = json_body()
+    company = _company_for_new_event(body)
+    data = validate_event(body, now=utcnow())
+    event = create_event(db.session, company, data)
+    db.session.commit()
+    return jsonify(event=event_json(event)), 201
+
+
+@bp.post("/events/<int:event_id>/publish")
+@login_required
+def publish_event_api(event_id: int):
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator"):
+        raise EventNotFound()
+    publish_event(db.session, event)
+    db.session.commit()
+    return jsonify(event=event_json(event))

@@ -1,0 +1,205 @@
+"""Claiming, moving and cancelling slots. The unique indexes decide every race."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
+from ..events.service import TimeOption, signup_open, time_options
+from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
+from .phones import parse_mobile
+
+NAME_LIMIT = 80
+EMAIL_LIMIT = 254
+
+
+class Claim(NamedTuple):
+    """What an attendee asks for; raw strings, validated by claim_slot."""
+
+    name: object
+    phone: object
+    start: object
+    sms_consent: object = False
+    email: object = None
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an attendee's secret token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def booking_by_token(session: Session, token: str) -> Booking:
+    """The booking behind a manage token, or BookingNotFound."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise BookingNotFound("This link does not match a booking.")
+    digest = hash_token(token)
+    booking = session.scalar(select(Booking).where(Booking.manage_token_hash == digest))
+    if booking is None or not hmac.compare_digest(booking.manage_token_hash, digest):
+        raise BookingNotFound("This link does not match a booking.")
+    return booking
+
+
+def parse_start(raw: object, options: list[TimeOption]) -> dt.datetime:
+    """Match an ISO 8601 start to one of the event's future start times."""
+    try:
+        start = dt.datetime.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValidationError({"start": "Choose one of the listed times."}) from exc
+    if start.tzinfo is None:
+        raise ValidationError({"start": "Give the time with its UTC offset."})
+    for option in options:
+        if option.start == start:
+            return option.start
+    raise ValidationError({"start": "That is not one of this event's times, or it has passed."})
+
+
+def _validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
+    errors: dict[str, str] = {}
+    name = claim.name.strip() if isinstance(claim.name, str) else ""
+    if not name:
+        errors["name"] = "Tell us your name."
+    elif len(name) > NAME_LIMIT:
+        errors["name"] = f"Keep your name to {NAME_LIMIT} characters."
+    phone = ""
+    try:
+        phone = parse_mobile(claim.phone, event.company.country)
+    except ValueError as exc:
+        errors["phone"] = str(exc)
+    email = claim.email.strip() if isinstance(claim.email, str) and claim.email.strip() else None
+    if email and (len(email) > EMAIL_LIMIT or "@" not in email):
+        errors["email"] = "That email address does not look right."
+    if claim.email is not None and not isinstance(claim.email, str):
+        errors["email"] = "That email address does not look right."
+    if not isinstance(claim.sms_consent, bool):
+        errors["sms_consent"] = "Say yes or no to texts."
+    if errors:
+        raise ValidationError(errors)
+    return name, phone, email
+
+
+def claim_slot(
+    session: Session, event: Event, claim: Claim, now: dt.datetime
+) -> tuple[Booking, str]:
+    """Book a free chair at the chosen start; return the booking and its one-time manage token."""
+    if not signup_open(event, now):
+        raise SignupClosed("Sign-up for this event is closed.")
+    name, phone, email = _validate_person(event, claim)
+    options = time_options(session, event, now)
+    start = parse_start(claim.start, options)
+    if event.one_booking_per_person and _holds_booking(session, event, phone):
+        raise AlreadyBooked("This number already has a booking at this event.")
+    token = secrets.token_urlsafe(32)
+    booking = Booking(
+        event_id=event.id,
+        name=name,
+        phone=phone,
+        phone_key=phone if event.one_booking_per_person else None,
+        email=email,
+        sms_consent=claim.sms_consent,
+        sms_consent_at=now if claim.sms_consent else None,
+        status="booked",
+        manage_token_hash=hash_token(token),
+        created_at=now,
+        status_changed_at=now,
+    )
+    if not _seat(session, event, booking, start):
+        raise SlotTaken(
+            "Someone just took the last chair at that time.",
+            next_times=_nearest(session, event, start, now),
+        )
+    return booking, token
+
+
+def move_booking(
+    session: Session, booking: Booking, raw_start: object, now: dt.datetime
+) -> Booking:
+    """Move an active booking to a free chair at another start; the manage link stays the same."""
+    event = booking.event
+    if booking.status != "booked":
+        raise ValidationError({"start": "Only an upcoming booking can be moved."})
+    if not signup_open(event, now):
+        raise SignupClosed("Changes to this event are closed.")
+    start = parse_start(raw_start, time_options(session, event, now))
+    if start == booking.slot.starts_at:
+        return booking
+    if not _seat(session, event, booking, start):
+        raise SlotTaken(
+            "That time just filled up.", next_times=_nearest(session, event, start, now)
+        )
+    return booking
+
+
+def cancel_booking(session: Session, booking: Booking, now: dt.datetime) -> Booking:
+    """Cancel a booking; cancelling twice is harmless. Started sessions cannot be cancelled."""
+    if booking.status == "cancelled":
+        return booking
+    if booking.status not in ("booked", "checked_in"):
+        raise ValidationError({"status": "This booking can no longer be cancelled."})
+    booking.status = "cancelled"
+    booking.status_changed_at = now
+    session.flush()
+    return booking
+
+
+def _holds_booking(session: Session, event: Event, phone: str) -> bool:
+    return (
+        session.scalar(
+            select(func.count(Booking.id)).where(
+                Booking.event_id == event.id,
+                Booking.phone_key == phone,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            )
+        )
+        > 0
+    )
+
+
+def _seat(session: Session, event: Event, booking: Booking, start: dt.datetime) -> bool:
+    """Try each free slot at `start`, least-used chair first; the unique index settles races."""
+    for slot_id in _free_slots_by_chair_load(session, event, start):
+        try:
+            with session.begin_nested():
+                booking.slot_id = slot_id
+                session.add(booking)
+                session.flush()
+            return True
+        except IntegrityError:
+            if booking.phone_key and _holds_booking(session, event, booking.phone_key):
+                raise AlreadyBooked("This number already has a booking at this event.") from None
+    return False
+
+
+def _free_slots_by_chair_load(session: Session, event: Event, start: dt.datetime) -> list[int]:
+    active = select(Booking.slot_id).where(
+        Booking.event_id == event.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+    )
+    load = (
+        select(Slot.chair_id, func.count().label("n"))
+        .where(Slot.id.in_(active))
+        .group_by(Slot.chair_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Slot.id)
+        .join(Chair, Chair.id == Slot.chair_id)
+        .outerjoin(load, load.c.chair_id == Slot.chair_id)
+        .where(Slot.event_id == event.id, Slot.starts_at == start, Slot.id.not_in(active))
+        .order_by(func.coalesce(load.c.n, 0), Chair.number)
+    )
+    return list(rows.scalars())
+
+
+def _nearest(session: Session, event: Event, start: dt.datetime, now: dt.datetime, limit: int = 6):
+    """Free times after the wanted one first, then the latest earlier ones."""
+    free = [o for o in time_options(session, event, now) if o.available > 0]
+    later = [o for o in free if o.start > start]
+    earlier = [o for o in free if o.start < start][::-1]
+    return sorted((later + earlier)[:limit], key=lambda o: o.start)

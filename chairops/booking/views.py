@@ -1,0 +1,160 @@
+"""The employee's phone pages: pick a time, claim it, see it, move or cancel it. No JavaScript."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+
+from ..errors import AlreadyBooked, SignupClosed, SlotTaken, ValidationError
+from ..events.service import event_by_share_token, signup_open, time_options
+from ..extensions import db, limiter
+from ..formatting import hour_label
+from ..models import utcnow
+from .calendar import booking_ics
+from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
+
+bp = Blueprint("booking", __name__)
+
+
+class TokenForm(FlaskForm):
+    """CSRF only: the fields are read by the service, which names any bad one."""
+
+
+def grouped_by_hour(options, tz: str):
+    """[(hour label, [options])] for the time picker."""
+    return [
+        (label, list(group))
+        for label, group in groupby(options, key=lambda o: hour_label(o.start, tz))
+    ]
+
+
+def _claim_limit() -> str:
+    return current_app.config["CLAIM_RATE_LIMIT"]
+
+
+@bp.route("/e/<share_token>", methods=["GET", "POST"])
+@limiter.limit(_claim_limit, methods=["POST"])
+def event_page(share_token: str):
+    event = event_by_share_token(db.session, share_token)
+    form, now = TokenForm(), utcnow()
+    values, errors, notice, status = {}, {}, None, 200
+    if form.validate_on_submit():
+        values = request.form.to_dict()
+        claim = Claim(
+            name=values.get("name", ""),
+            phone=values.get("phone", ""),
+            start=values.get("start", ""),
+            sms_consent=values.get("sms_consent") == "yes",
+            email=values.get("email") or None,
+        )
+        try:
+            _, token = claim_slot(db.session, event, claim, now)
+            db.session.commit()
+            return redirect(url_for("booking.manage", token=token, new=1), 303)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 422
+        except SlotTaken:
+            db.session.rollback()
+            notice, status = (
+                "Sorry, someone just took that time. Here are the nearest free times.",
+                409,
+            )
+            values.pop("start", None)
+        except AlreadyBooked:
+            db.session.rollback()
+            notice, status = (
+                "This number already has a booking here. Use the link in your text to change it.",
+                409,
+            )
+    elif form.is_submitted():
+        notice, status = "This page was open too long. Please choose your time again.", 400
+    options = time_options(db.session, event, now)
+    return render_template(
+        "booking/event.html",
+        event=event,
+        form=form,
+        groups=grouped_by_hour([o for o in options if o.available > 0], event.timezone),
+        open=signup_open(event, now),
+        full=not any(o.available for o in options),
+        values=values,
+        errors=errors,
+        notice=notice,
+    ), status
+
+
+@bp.get("/b/<token>")
+def manage(token: str):
+    booking = booking_by_token(db.session, token)
+    now = utcnow()
+    free = [o for o in time_options(db.session, booking.event, now) if o.available > 0]
+    return render_template(
+        "booking/manage.html",
+        booking=booking,
+        event=booking.event,
+        token=token,
+        form=TokenForm(),
+        groups=grouped_by_hour(
+            [o for o in free if o.start != booking.slot.starts_at], booking.event.timezone
+        ),
+        can_change=booking.status == "booked" and signup_open(booking.event, now),
+        new=request.args.get("new") == "1",
+    )
+
+
+@bp.post("/b/<token>/cancel")
+@limiter.limit(_claim_limit)
+def cancel(token: str):
+    booking = booking_by_token(db.session, token)
+    if TokenForm().validate_on_submit():
+        cancel_booking(db.session, booking, utcnow())
+        db.session.commit()
+        flash("Your booking is cancelled. We hope to see you another time.", "info")
+    return redirect(url_for("booking.manage", token=token), 303)
+
+
+@bp.post("/b/<token>/move")
+@limiter.limit(_claim_limit)
+def move(token: str):
+    booking = booking_by_token(db.session, token)
+    if not TokenForm().validate_on_submit():
+        return redirect(url_for("booking.manage", token=token), 303)
+    try:
+        move_booking(db.session, booking, request.form.get("start", ""), utcnow())
+        db.session.commit()
+        flash("Done. Your new time is below.", "info")
+    except (ValidationError, SlotTaken, SignupClosed) as exc:
+        db.session.rollback()
+        flash(_move_failure_message(exc), "error")
+    return redirect(url_for("booking.manage", token=token), 303)
+
+
+def _move_failure_message(exc) -> str:
+    if isinstance(exc, SlotTaken):
+        return "That time just filled up. Please pick another."
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.errors.values())
+    return exc.detail
+
+
+@bp.get("/b/<token>/calendar.ics")
+def calendar(token: str):
+    booking = booking_by_token(db.session, token)
+    manage_url = current_app.config["PUBLIC_BASE_URL"] + url_for("booking.manage", token=token)
+    body = booking_ics(booking, manage_url, current_app.config["BRAND_NAME"])
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="chair-massage.ics"'},
+    )

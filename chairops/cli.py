@@ -1,0 +1,123 @@
+"""Operator commands: flask --app wsgi create-user | seed-demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import Blueprint
+from sqlalchemy import select
+
+from .accounts.service import create_user, issue_api_token
+from .booking.service import Claim, claim_slot
+from .errors import ValidationError
+from .events.service import create_event, publish_event, time_options, validate_event
+from .extensions import db
+from .formatting import in_zone
+from .models import Company, Event, User, utcnow
+from .web import public_url
+
+bp = Blueprint("cli", __name__, cli_group=None)
+
+DEMO_PASSWORD = "chairops-demo"
+DEMO_STAFF = (
+    ("admin@chairops.test", "admin", "Avery Admin"),
+    ("hr@acme.test", "coordinator", "Harper Coordinator"),
+    ("therapist@chairops.test", "therapist", "Theo Therapist"),
+)
+DEMO_ATTENDEES = (
+    ("Sam Rivera", "+12025550141"),
+    ("Priya Shah", "+12025550142"),
+    ("Lee Chen", "+12025550143"),
+)
+
+
+@bp.cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "therapist"]))
+@click.option("--company", "company_name", help="Company name (coordinators); created if new.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+@click.option("--api-token", is_flag=True, help="Also print an API token for this user.")
+def create_user_command(email, role, company_name, password, name, api_token):
+    """Create a staff user."""
+    company = _company(company_name) if company_name else None
+    try:
+        user = create_user(db.session, email, password, role, company=company, name=name)
+    except ValidationError as exc:
+        raise click.ClickException(exc.detail) from exc
+    token = issue_api_token(db.session, user) if api_token else None
+    db.session.commit()
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
+    if token:
+        click.echo(f"API token (shown once): {token}")
+
+
+def _company(name: str) -> Company:
+    company = db.session.scalar(select(Company).where(Company.name == name))
+    if company is None:
+        company = Company(name=name, timezone="America/New_York", country="US")
+        db.session.add(company)
+        db.session.flush()
+    return company
+
+
+@bp.cli.command("seed-demo")
+def seed_demo_command():
+    """Load demo staff, a company and a published event with a few bookings; print the links."""
+    company = _company("Acme Corp")
+    users = {}
+    for email, role, name in DEMO_STAFF:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(
+                db.session,
+                email,
+                DEMO_PASSWORD,
+                role,
+                company=company if role == "coordinator" else None,
+                name=name,
+            )
+        users[role] = user
+    event = db.session.scalar(
+        select(Event).where(Event.company_id == company.id, Event.title == "Demo chair massage day")
+    )
+    if event is None:
+        event = _demo_event(company, users["therapist"])
+    db.session.commit()
+    click.echo("\nchairops demo is ready.\n")
+    click.echo(f"  Staff sign-in:      {public_url('accounts.login')}")
+    for email, role, _ in DEMO_STAFF:
+        click.echo(f"    {role:<12} {email}  /  {DEMO_PASSWORD}")
+    click.echo(
+        f"  Employee sign-up:   {public_url('booking.event_page', share_token=event.share_token)}"
+    )
+    click.echo(f"  Event (staff):      {public_url('events.detail', event_id=event.id)}")
+    click.echo(f"  Health:             {public_url('healthz')}\n")
+
+
+def _demo_event(company: Company, therapist: User) -> Event:
+    now = utcnow()
+    tomorrow = in_zone(now + dt.timedelta(days=1), company.timezone).date()
+    data = validate_event(
+        {
+            "title": "Demo chair massage day",
+            "location": "1 Main Street, Springfield",
+            "room": "Wellness room, 3rd floor",
+            "timezone": company.timezone,
+            "date": tomorrow.isoformat(),
+            "start_time": "10:00",
+            "end_time": "15:00",
+            "chairs": 4,
+            "slot_minutes": 15,
+            "buffer_minutes": 5,
+        },
+        now=now,
+    )
+    event = create_event(db.session, company, data)
+    event.chairs[1].therapist = therapist
+    publish_event(db.session, event)
+    options = time_options(db.session, event, now)
+    for (name, phone), option in zip(DEMO_ATTENDEES, options[1::3], strict=False):
+        claim_slot(db.session, event, Claim(name, phone, option.start.isoformat(), True), now)
+    return event

@@ -1,0 +1,80 @@
+"""Failures a user can cause, each named; the web layer turns them into pages or problem JSON."""
+
+from __future__ import annotations
+
+
+class ChairopsError(Exception):
+    """Base of every expected, user-caused failure."""
+
+    problem = "error"
+    status = 400
+    title = "Request failed"
+
+    def __init__(self, detail: str = "", **extra):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class ValidationError(ChairopsError):
+    """One or more fields are wrong; `errors` maps each field to a message."""
+
+    problem = "validation"
+    status = 422
+    title = "Some fields need attention"
+
+    def __init__(self, errors: dict[str, str], detail: str = ""):
+        super().__init__(detail or "; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(ChairopsError):
+    status = 404
+    problem = "not-found"
+    title = "Not found"
+
+
+class EventNotFound(NotFound):
+    problem = "event-not-found"
+    title = "Event not found"
+
+
+class BookingNotFound(NotFound):
+    problem = "booking-not-found"
+    title = "Booking not found"
+
+
+class SlotTaken(ChairopsError):
+    """No chair is free at the chosen time any more; `next_times` offers the nearest free ones."""
+
+    problem = "slot-taken"
+    status = 409
+    title = "That time is taken"
+
+    def __init__(self, detail: str = "", next_times=()):
+        super().__init__(detail or "No chair is free at that time any more.")
+        self.next_times = list(next_times)
+
+
+class AlreadyBooked(ChairopsError):
+    problem = "already-booked"
+    status = 409
+    title = "Already booked"
+
+
+class SignupClosed(ChairopsError):
+    problem = "signup-closed"
+    status = 410
+    title = "Sign-up is closed"
+
+
+class BadTransition(ChairopsError):
+    problem = "bad-transition"
+    status = 409
+    title = "That status change is not allowed"
+
+
+class EventConflict(ChairopsError):
+    problem = "event-conflict"
+    status = 409
+    title = "The event cannot change that way"

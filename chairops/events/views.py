@@ -1,0 +1,124 @@
+"""Staff pages for events: list, create, see the slots, publish, share."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+
+from ..errors import ValidationError
+from ..extensions import db
+from ..models import Company, utcnow
+from .service import (
+    create_event,
+    event_for,
+    events_for,
+    publish_event,
+    slot_count,
+    time_options,
+    validate_event,
+)
+
+bp = Blueprint("events", __name__)
+
+COMMON_ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Australia/Sydney",
+]
+
+
+class EventForm(FlaskForm):
+    """Layout and CSRF only: events.rules.parse_event_input validates, as for the API."""
+
+    title = StringField("Title", render_kw={"maxlength": 120, "placeholder": "Massage day"})
+    location = StringField("Address", render_kw={"maxlength": 200})
+    room = StringField("Room (optional)", render_kw={"maxlength": 120})
+    date = StringField("Date", render_kw={"type": "date"})
+    start_time = StringField("Starts", default="10:00", render_kw={"type": "time"})
+    end_time = StringField("Ends", default="15:00", render_kw={"type": "time"})
+    timezone = SelectField("Time zone", choices=COMMON_ZONES, validate_choice=False)
+    chairs = StringField("Chairs", default="2", render_kw={"type": "number", "min": 1, "max": 30})
+    slot_minutes = StringField(
+        "Slot length (minutes)", default="15", render_kw={"type": "number", "min": 5, "max": 120}
+    )
+    buffer_minutes = StringField(
+        "Turnover between slots (minutes)",
+        default="5",
+        render_kw={"type": "number", "min": 0, "max": 60},
+    )
+
+
+class PublishForm(FlaskForm):
+    pass
+
+
+@bp.get("/staff")
+@login_required
+def home():
+    return render_template("events/list.html", events=events_for(db.session, current_user))
+
+
+@bp.route("/staff/events/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if current_user.role not in ("admin", "coordinator"):
+        return redirect(url_for("events.home"))
+    form = EventForm()
+    company = (
+        current_user.company or db.session.scalars(db.select(Company).order_by(Company.id)).first()
+    )
+    if not form.is_submitted() and company is not None:
+        form.timezone.data = company.timezone
+    if form.validate_on_submit():
+        raw = {name: value for name, value in form.data.items() if name != "csrf_token"}
+        try:
+            data = validate_event(raw, now=utcnow())
+        except ValidationError as exc:
+            for name, message in exc.errors.items():
+                form[name].errors = [message]
+        else:
+            event = create_event(db.session, company, data)
+            db.session.commit()
+            flash("Event created as a draft. Check the times, then publish it.", "info")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/staff/events/<int:event_id>")
+@login_required
+def detail(event_id: int):
+    event = event_for(db.session, current_user, event_id)
+    options = time_options(db.session, event)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        options=options,
+        slots=slot_count(db.session, event),
+        publish_form=PublishForm(),
+    )
+
+
+@bp.post("/staff/events/<int:event_id>/publish")
+@login_required
+def publish(event_id: int):
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator") or not PublishForm().validate_on_submit():
+        flash("The event was not published. Please try again.", "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    publish_event(db.session, event)
+    db.session.commit()
+    flash("Published. Share the sign-up link below.", "info")
+    return redirect(url_for("events.detail", event_id=event.id))

@@ -1,0 +1,250 @@
+"""Every table of chairops, in one readable place (DESIGN.md section 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+ROLES = ("admin", "coordinator", "therapist")
+EVENT_STATUSES = ("draft", "published", "closed", "cancelled", "completed")
+BOOKING_STATUSES = ("booked", "checked_in", "in_service", "completed", "no_show", "cancelled")
+# A booking in one of these holds its slot; no_show and cancelled free it.
+ACTIVE_BOOKING_STATUSES = ("booked", "checked_in", "in_service", "completed")
+_ACTIVE_SQL = "status IN ('booked', 'checked_in', 'in_service', 'completed')"
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, on PostgreSQL and SQLite alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(dt.UTC)
+        # SQLite keeps text: store UTC without an offset so comparisons stay lexical.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+Timestamp = UTCDateTime()
+
+
+class Company(db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    events: Mapped[list[Event]] = relationship(back_populates="company")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    company: Mapped[Company | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login reads this on every request
+        return self.active
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"status IN {EVENT_STATUSES}", name="ck_events_status"),
+        CheckConstraint("chairs_count > 0", name="ck_events_chairs"),
+        CheckConstraint("slot_minutes > 0", name="ck_events_slot_minutes"),
+        CheckConstraint("buffer_minutes >= 0", name="ck_events_buffer_minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    location: Mapped[str] = mapped_column(String(200))
+    room: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=5)
+    chairs_count: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    signup_opens_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    signup_closes_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    share_token: Mapped[str] = mapped_column(String(64), unique=True)
+    reminder_lead_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    aftercare_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    one_booking_per_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+    company: Mapped[Company] = relationship(back_populates="events")
+    chairs: Mapped[list[Chair]] = relationship(
+        back_populates="event", order_by="Chair.number", cascade="all, delete-orphan"
+    )
+
+
+class Chair(db.Model):
+    __tablename__ = "chairs"
+    __table_args__ = (UniqueConstraint("event_id", "number", name="uq_chairs_event_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(60), default="")
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Breaks as [["12:00", "12:30"], ...] in the event's local time.
+    breaks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="chairs")
+    therapist: Mapped[User | None] = relationship()
+
+
+class Slot(db.Model):
+    __tablename__ = "slots"
+    __table_args__ = (
+        UniqueConstraint("chair_id", "starts_at", name="uq_slots_chair_start"),
+        Index("ix_slots_event_start", "event_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    chair_id: Mapped[int] = mapped_column(ForeignKey("chairs.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    ends_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+    chair: Mapped[Chair] = relationship()
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(f"status IN {BOOKING_STATUSES}", name="ck_bookings_status"),
+        # The database, not Python, makes double booking impossible.
+        Index(
+            "uq_bookings_slot_active",
+            "slot_id",
+            unique=True,
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        Index(
+            "uq_bookings_event_phone_active",
+            "event_id",
+            "phone_key",
+            unique=True,
+            postgresql_where=text(_ACTIVE_SQL),
+            sqlite_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_bookings_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # The phone when the event allows one booking per person, else NULL; the unique index uses it.
+    phone_key: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_consent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    status: Mapped[str] = mapped_column(String(20), default="booked")
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    event: Mapped[Event] = relationship()
+    slot: Mapped[Slot] = relationship()
+    screen: Mapped[Screen | None] = relationship(back_populates="booking", uselist=False)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_BOOKING_STATUSES
+
+
+class Screen(db.Model):
+    """The newest pre-chair screen of a booking: answers (purged later) and the outcome."""
+
+    __tablename__ = "screens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), unique=True
+    )
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    routine: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(4))
+    rule_version: Mapped[str] = mapped_column(String(20))
+    cautions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pressure: Mapped[str | None] = mapped_column(String(10))
+    avoid_note: Mapped[str | None] = mapped_column(String(140))
+    taken_by: Mapped[str] = mapped_column(String(20), default="attendee")
+    submitted_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    answers_purged_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    booking: Mapped[Booking] = relationship(back_populates="screen")
+
+
+class AuditEntry(db.Model):
+    """Who looked at or changed what: health data access, status changes, exports."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

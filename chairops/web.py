@@ -1,0 +1,108 @@
+"""What every page and endpoint shares: error rendering, problem JSON, headers, health, filters."""
+
+from __future__ import annotations
+
+from flask import (
+    Flask,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from .errors import ChairopsError, ValidationError
+from .extensions import db
+from .formatting import register_filters
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link as people outside see it, built from PUBLIC_BASE_URL (never request.url)."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def wants_problem_json() -> bool:
+    """API and webhook paths answer in problem JSON; pages answer in HTML."""
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, name: str, title: str, detail: str = "", **extra):
+    """An RFC 9457 problem-details response."""
+    body = {
+        "type": f"/problems/{name}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+    }
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _problem_name(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "-").replace("'", "")
+
+
+def handle_chairops_error(exc: ChairopsError):
+    if wants_problem_json():
+        extra = {"errors": exc.errors} if isinstance(exc, ValidationError) else {}
+        if getattr(exc, "next_times", None):
+            extra["next_times"] = [t.start.isoformat() for t in exc.next_times]
+        return problem(exc.status, exc.problem, exc.title, exc.detail, **extra)
+    return render_template("error.html", title=exc.title, detail=exc.detail), exc.status
+
+
+def handle_http_error(exc: HTTPException):
+    if wants_problem_json():
+        return problem(exc.code or 500, _problem_name(exc), exc.name, exc.description or "")
+    return render_template("error.html", title=exc.name, detail=exc.description), exc.code
+
+
+def handle_csrf_error(exc: CSRFError):
+    detail = "This form was open too long or came from elsewhere. Go back, reload and try again."
+    return render_template("error.html", title="Please try again", detail=detail), 400
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Manage links carry tokens in their path: never send them on in a Referer.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure to reach the database is "unhealthy"
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ChairopsError, handle_chairops_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.after_request(security_headers)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.context_processor(lambda: {"brand": app.config["BRAND_NAME"]})
+    register_filters(app)

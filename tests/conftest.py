@@ -1,0 +1,128 @@
+"""Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL.
+
+Under CI=true a PostgreSQL that cannot be reached fails the run; elsewhere those tests skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from chairops import create_app
+from chairops.extensions import db
+from tests import factories
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(what: str, why: object):
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but unavailable: {why}")
+    pytest.skip(f"{what} unavailable: {why}")
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throwaway PostgreSQL database for this test session, dropped at the end."""
+    name = f"chairops_test_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        _unavailable("PostgreSQL", exc)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield {
+        "url": f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}",
+        "created": False,
+    }
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def _config(url: str, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "https://chairops.example",
+        "SERVER_NAME": None,
+        **extra,
+    }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """The database kind under test; integration tests run once on each."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    pg = request.getfixturevalue("pg_database")
+    return pg["url"]
+
+
+@pytest.fixture
+def app_config():
+    """Extra settings a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(request, app_config, tmp_path):
+    url = (
+        request.getfixturevalue("database_url")
+        if "backend" in request.fixturenames
+        else f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    )
+    app = create_app(_config(url, **app_config))
+    with app.app_context():
+        _fresh_schema(request, url)
+        yield app
+        db.session.remove()
+        if url.startswith("postgresql"):
+            _truncate_all()
+        db.engine.dispose()
+
+
+def _fresh_schema(request, url: str) -> None:
+    if not url.startswith("postgresql"):
+        db.create_all()
+        return
+    pg = request.getfixturevalue("pg_database")
+    if not pg["created"]:
+        db.drop_all()
+        db.create_all()
+        pg["created"] = True
+    _truncate_all()
+
+
+def _truncate_all() -> None:
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(session):
+    """Factories with sensible defaults: make.company(), make.event(...), make.user(...)."""
+    return factories.Factory(session)

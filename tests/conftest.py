@@ -10,6 +10,7 @@ import secrets
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from chairops import create_app
@@ -42,6 +43,18 @@ def pg_database():
     }
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Without this, requests reuse the test's long-lived app context and share `g`
+    (Flask-Login's cached user) and the database session from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def _config(url: str, **extra) -> dict:
@@ -85,6 +98,7 @@ def app(request, app_config, tmp_path):
         else f"sqlite:///{tmp_path / 'test.sqlite3'}"
     )
     app = create_app(_config(url, **app_config))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _fresh_schema(request, url)
         yield app

@@ -30,7 +30,7 @@ class Factory:
             name=name or f"Company {next(_serial)}", timezone=timezone, country=country
         )
         self.session.add(company)
-        self.session.flush()
+        self.session.commit()
         return company
 
     def user(self, role="coordinator", company=None, email=None, api_token=False):

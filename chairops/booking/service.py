@@ -91,9 +91,17 @@ def claim_slot(
     """Book a free chair at the chosen start; return the booking and its one-time manage token."""
     if not signup_open(event, now):
         raise SignupClosed("Sign-up for this event is closed.")
-    name, phone, email = _validate_person(event, claim)
-    options = time_options(session, event, now)
-    start = parse_start(claim.start, options)
+    errors: dict[str, str] = {}
+    try:
+        name, phone, email = _validate_person(event, claim)
+    except ValidationError as exc:
+        errors |= exc.errors
+    try:
+        start = parse_start(claim.start, time_options(session, event, now))
+    except ValidationError as exc:
+        errors |= exc.errors
+    if errors:
+        raise ValidationError(errors)
     if event.one_booking_per_person and _holds_booking(session, event, phone):
         raise AlreadyBooked("This number already has a booking at this event.")
     token = secrets.token_urlsafe(32)

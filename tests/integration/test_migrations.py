@@ -1,0 +1,45 @@
+"""`flask db upgrade` on an empty database gives exactly the schema the models describe."""
+
+import secrets
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from chairops import create_app
+from chairops.extensions import db
+from tests.conftest import PG_ADMIN_URL, _unavailable
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    name = f"chairops_migrate_{secrets.token_hex(4)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        _unavailable("PostgreSQL", exc)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(empty_database):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            remaining = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        db.engine.dispose()

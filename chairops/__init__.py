@@ -36,9 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
     from .events.views import bp as events_bp
+    from .screening.views import bp as screening_bp
 
-    for blueprint in (accounts_bp, events_bp, booking_bp, api_bp, cli_bp):
+    for blueprint in (accounts_bp, events_bp, booking_bp, screening_bp, api_bp, cli_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     web.init_app(app)
+    if app.config["DEV_SCHEDULER"]:
+        from .clock import start_dev_scheduler
+
+        start_dev_scheduler(app)
     return app

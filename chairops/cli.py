@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from .accounts.service import create_user, issue_api_token
 from .booking.service import Claim, claim_slot
+from .clock import purge_screens, run_clock
 from .errors import ValidationError
 from .events.service import create_event, publish_event, time_options, validate_event
 from .extensions import db
@@ -60,6 +61,19 @@ def _company(name: str) -> Company:
         db.session.add(company)
         db.session.flush()
     return company
+
+
+@bp.cli.command("purge-screens")
+def purge_screens_command():
+    """Delete raw screen answers past the retention period; outcomes stay."""
+    count = purge_screens(current_app._get_current_object())
+    click.echo(f"Purged the raw answers of {count} screens.")
+
+
+@bp.cli.command("clock")
+def clock_command():
+    """Run the scheduled jobs (the Procfile's clock process)."""
+    run_clock(current_app._get_current_object())
 
 
 @bp.cli.command("seed-demo")

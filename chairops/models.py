@@ -225,6 +225,8 @@ class Screen(db.Model):
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     routine: Mapped[str] = mapped_column(String(20))
     rule: Mapped[str] = mapped_column(String(4))
+    # Why a modified or refer routine was chosen (sciatica, light_only, ...), as decided then.
+    reason: Mapped[str] = mapped_column(String(30), default="")
     rule_version: Mapped[str] = mapped_column(String(20))
     cautions: Mapped[list[str]] = mapped_column(JSON, default=list)
     pressure: Mapped[str | None] = mapped_column(String(10))

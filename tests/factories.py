@@ -71,7 +71,9 @@ class Factory:
     def booking(self, event, n: int = 0, start=None, name="Alex Attendee", now=None):
         """Claim a slot for attendee n; returns (booking, token)."""
         now = now or utcnow()
-        start = start or time_options(self.session, event, now)[0].start
+        start = start or next(
+            o.start for o in time_options(self.session, event, now) if o.available
+        )
         booking, token = claim_slot(
             self.session, event, Claim(name, phone(n), start.isoformat(), True), now
         )

@@ -85,6 +85,38 @@ SCHEMAS = {
             "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
         },
     },
+    "ScreenAnswers": {
+        "type": "object",
+        "required": ["pain_areas", "leg_symptoms", "red_flags", "conditions", "pressure"],
+        "properties": {
+            "pain_areas": {
+                "type": "array",
+                "items": {"enum": ["neck_shoulders", "upper_back", "lower_back", "hips_glutes"]},
+            },
+            "low_back_pain": {"type": ["integer", "null"], "minimum": 0, "maximum": 10},
+            "new_or_different": {"type": "boolean"},
+            "leg_symptoms": {"enum": ["none", "one_leg", "both_or_weakening"]},
+            "red_flags": {"type": "boolean"},
+            "conditions": {
+                "type": "array",
+                "items": {
+                    "enum": [
+                        "pregnant",
+                        "pregnancy_complications",
+                        "recent_surgery",
+                        "blood_clot",
+                        "unwell",
+                        "blood_thinners",
+                        "osteoporosis",
+                        "skin",
+                        "recent_injury",
+                    ]
+                },
+            },
+            "pressure": {"enum": ["light", "medium", "firm"]},
+            "avoid_note": {"type": "string", "maxLength": 140},
+        },
+    },
     "Event": {
         "type": "object",
         "required": ["id", "share_token", "status", "slots"],
@@ -143,6 +175,34 @@ PATHS = {
                 **_problems(404, 422),
             },
         },
+    },
+    "/api/v1/bookings/{token}/screen": {
+        "put": {
+            "summary": "Submit or retake the pre-chair screen",
+            "parameters": [_TOKEN],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("ScreenAnswers")}},
+            },
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "screen": {
+                                "type": "object",
+                                "required": ["done", "advice"],
+                                "properties": {
+                                    "done": {"type": "boolean"},
+                                    "advice": {"type": "string"},
+                                },
+                            }
+                        },
+                    }
+                ),
+                **_problems(400, 404, 409, 413, 422, 429),
+            },
+        }
     },
     "/api/v1/me": {
         "get": {

@@ -20,6 +20,7 @@ from ..events.service import (
 from ..extensions import db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
+from ..screening.service import advice_for, submit_screen
 from ..web import public_url
 from .openapi import spec
 
@@ -53,7 +54,7 @@ def booking_json(booking: Booking, token: str | None) -> dict:
         body |= {
             "token": token,
             "manage_url": public_url("booking.manage", token=token),
-            "screen_url": public_url("booking.manage", token=token) + "/screen",
+            "screen_url": public_url("screening.screen", token=token),
             "ics_url": public_url("booking.calendar", token=token),
         }
     return body
@@ -135,6 +136,16 @@ def delete_booking(token: str):
     cancel_booking(db.session, booking, utcnow())
     db.session.commit()
     return jsonify(booking=booking_json(booking, token))
+
+
+@bp.put("/bookings/<token>/screen")
+@limiter.limit(lambda: current_app.config["SCREEN_RATE_LIMIT"])
+def put_screen(token: str):
+    booking = booking_by_token(db.session, token)
+    body = json_body()
+    submit_screen(db.session, booking, body, utcnow())
+    db.session.commit()
+    return jsonify(screen={"done": True, "advice": advice_for(booking.screen)})
 
 
 @bp.get("/me")

@@ -21,6 +21,7 @@ from ..events.service import event_by_share_token, signup_open, time_options
 from ..extensions import db, limiter
 from ..formatting import hour_label
 from ..models import utcnow
+from ..screening.service import screen_open
 from .calendar import booking_ics
 from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
 
@@ -109,6 +110,7 @@ def manage(token: str):
             [o for o in free if o.start != booking.slot.starts_at], booking.event.timezone
         ),
         can_change=booking.status == "booked" and signup_open(booking.event, now),
+        screen_open=screen_open(booking, now),
         new=request.args.get("new") == "1",
     )
 

@@ -10,6 +10,7 @@ from wtforms import SelectField, StringField
 from ..errors import ValidationError
 from ..extensions import db
 from ..models import Company, utcnow
+from ..screening.service import screen_counts
 from .service import (
     create_event,
     event_for,
@@ -107,6 +108,7 @@ def detail(event_id: int):
         event=event,
         options=options,
         slots=slot_count(db.session, event),
+        counts=screen_counts(db.session, event.id) if event.status != "draft" else None,
         publish_form=PublishForm(),
     )
 

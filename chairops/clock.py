@@ -1,0 +1,57 @@
+"""The clock process: APScheduler 3 interval jobs. Never started inside web workers.
+
+Each job only reads due rows and commits its own work, so a missed tick loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from .extensions import db
+from .models import utcnow
+from .screening.service import purge_screen_answers
+
+log = logging.getLogger(__name__)
+
+
+def purge_screens(app: Flask) -> int:
+    """Drop raw screen answers past the retention period."""
+    with app.app_context():
+        count = purge_screen_answers(db.session, utcnow(), app.config["SCREEN_RETENTION_DAYS"])
+        db.session.commit()
+        if count:
+            log.info("purged raw answers of %d screens", count)
+        return count
+
+
+# (job, seconds between runs)
+JOBS: list[tuple[Callable[[Flask], object], int]] = [(purge_screens, 3600)]
+
+
+def schedule(scheduler, app: Flask):
+    """Add every job to a scheduler; overlapping runs of one job are skipped, not stacked."""
+    for job, seconds in JOBS:
+        scheduler.add_job(
+            job, "interval", seconds=seconds, args=[app], id=job.__name__,
+            max_instances=1, coalesce=True, next_run_time=utcnow(),
+        )  # fmt: skip
+    return scheduler
+
+
+def run_clock(app: Flask) -> None:
+    """The `clock` process of the Procfile: blocks until stopped."""
+    scheduler = schedule(BlockingScheduler(timezone="UTC"), app)
+    log.info("clock started with jobs: %s", ", ".join(j.__name__ for j, _ in JOBS))
+    scheduler.start()
+
+
+def start_dev_scheduler(app: Flask) -> BackgroundScheduler:
+    """For `make run` only: the same jobs in one background scheduler of the dev server."""
+    scheduler = schedule(BackgroundScheduler(timezone="UTC", daemon=True), app)
+    scheduler.start()
+    return scheduler

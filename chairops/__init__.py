@@ -37,8 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import bp as cli_bp
     from .events.views import bp as events_bp
     from .screening.views import bp as screening_bp
+    from .tablet.views import bp as tablet_bp
 
-    for blueprint in (accounts_bp, events_bp, booking_bp, screening_bp, api_bp, cli_bp):
+    blueprints = (accounts_bp, events_bp, booking_bp, screening_bp, tablet_bp, api_bp, cli_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     web.init_app(app)

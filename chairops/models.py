@@ -141,6 +141,8 @@ class Chair(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(60), default="")
     therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # How many minutes this chair runs behind; waiting people's expected times shift by it.
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
     # Breaks as [["12:00", "12:30"], ...] in the event's local time.
     breaks: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
@@ -203,6 +205,8 @@ class Booking(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The status before the last move, kept for a short undo on the tablet.
+    previous_status: Mapped[str | None] = mapped_column(String(20))
 
     event: Mapped[Event] = relationship()
     slot: Mapped[Slot] = relationship()

@@ -20,6 +20,8 @@ _TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "s
 _SHARE = {"name": "share_token", "in": "path", "required": True, "schema": {"type": "string"}}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _STAFF = [{"bearer": []}]
+_NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}
+_OBJ = {"type": "object"}
 
 SCHEMAS = {
     "Problem": {
@@ -117,6 +119,42 @@ SCHEMAS = {
             "avoid_note": {"type": "string", "maxLength": 140},
         },
     },
+    "Queue": {
+        "type": "object",
+        "required": ["chair", "bookings"],
+        "properties": {
+            "chair": {"type": "integer"},
+            "late_minutes": {"type": "integer"},
+            "bookings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "start", "end", "status", "walk_in", "screen"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "expected_start": {"type": "string", "format": "date-time"},
+                        "status": {"type": "string"},
+                        "walk_in": {"type": "boolean"},
+                        "screen": {
+                            "type": ["object", "null"],
+                            "properties": {
+                                "routine": {
+                                    "enum": ["standard", "glute_exception", "modified", "refer"]
+                                },
+                                "rule": {"type": "string"},
+                                "cautions": {"type": "array", "items": {"type": "string"}},
+                                "pressure": {"type": ["string", "null"]},
+                                "avoid_note": {"type": ["string", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
     "Event": {
         "type": "object",
         "required": ["id", "share_token", "status", "slots"],
@@ -202,6 +240,66 @@ PATHS = {
                 ),
                 **_problems(400, 404, 409, 413, 422, 429),
             },
+        }
+    },
+    "/api/v1/events/{id}/chairs/{number}/queue": {
+        "get": {
+            "summary": "A chair's queue with screen outcomes (its therapist or an admin)",
+            "security": _STAFF,
+            "parameters": [
+                _ID,
+                _NUMBER,
+                {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": _json(_ref("Queue")),
+                "304": {"description": "Unchanged since the ETag given"},
+                **_problems(401, 404),
+            },
+        }
+    },
+    "/api/v1/bookings/{id}/status": {
+        "post": {
+            "summary": "Move a booking forward (check in, start, complete, no-show)",
+            "security": _STAFF,
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {
+                                "status": {
+                                    "enum": ["checked_in", "in_service", "completed", "no_show"]
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _json(_OBJ), **_problems(400, 401, 404, 409, 422)},
+        }
+    },
+    "/api/v1/events/{id}/chairs/{number}/therapist": {
+        "post": {
+            "summary": "Assign a therapist to a chair (admin)",
+            "security": _STAFF,
+            "parameters": [_ID, _NUMBER],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["user_id"],
+                            "properties": {"user_id": {"type": ["integer", "null"]}},
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _json(_OBJ), **_problems(400, 401, 404, 422)},
         }
     },
     "/api/v1/me": {

@@ -20,7 +20,15 @@ from ..events.service import (
 from ..extensions import db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
-from ..screening.service import advice_for, submit_screen
+from ..screening.service import advice_for, queue_screen_json, submit_screen
+from ..tablet.service import (
+    assign_therapist,
+    booking_for_staff,
+    chair_for,
+    load_queue,
+    queue_etag,
+    set_status,
+)
 from ..web import public_url
 from .openapi import spec
 
@@ -119,8 +127,9 @@ def public_claim(share_token: str):
         email=body.get("email"),
     )
     booking, token = claim_slot(db.session, event, claim, utcnow())
+    body = booking_json(booking, token)  # before commit, so nothing is loaded again after it
     db.session.commit()
-    return jsonify(booking=booking_json(booking, token)), 201
+    return jsonify(booking=body), 201
 
 
 @bp.get("/bookings/<token>")
@@ -146,6 +155,64 @@ def put_screen(token: str):
     submit_screen(db.session, booking, body, utcnow())
     db.session.commit()
     return jsonify(screen={"done": True, "advice": advice_for(booking.screen)})
+
+
+def queue_json(view) -> dict:
+    """The staff queue shape of API.md, in time order, with expected times when running late."""
+    event = view.event
+    return {
+        "chair": view.chair.number,
+        "late_minutes": view.chair.late_minutes,
+        "bookings": [
+            {
+                "id": b.id,
+                "name": b.name,
+                "start": iso(event, b.slot.starts_at),
+                "end": iso(event, b.slot.ends_at),
+                "expected_start": iso(event, view.expected(b)),
+                "status": b.status,
+                "walk_in": b.walk_in,
+                "screen": queue_screen_json(b.screen),
+            }
+            for b in view.bookings.values()
+        ],
+    }
+
+
+@bp.get("/events/<int:event_id>/chairs/<int:number>/queue")
+@login_required
+def chair_queue(event_id: int, number: int):
+    view = load_queue(db.session, chair_for(db.session, current_user, event_id, number))
+    payload = queue_json(view)
+    etag = queue_etag(payload)
+    if etag in request.if_none_match:
+        return "", 304, {"ETag": f'"{etag}"'}
+    response = jsonify(payload)
+    response.set_etag(etag)
+    return response
+
+
+@bp.post("/bookings/<int:booking_id>/status")
+@login_required
+def booking_status(booking_id: int):
+    booking = booking_for_staff(db.session, current_user, booking_id)
+    wanted = json_body().get("status")
+    if wanted not in ("checked_in", "in_service", "completed", "no_show"):
+        raise ValidationError({"status": "Use checked_in, in_service, completed or no_show."})
+    set_status(db.session, booking, wanted, utcnow())
+    db.session.commit()
+    return jsonify(booking={"id": booking.id, "status": booking.status})
+
+
+@bp.post("/events/<int:event_id>/chairs/<int:number>/therapist")
+@login_required
+def chair_therapist(event_id: int, number: int):
+    if current_user.role != "admin":
+        raise EventNotFound()
+    event = event_for(db.session, current_user, event_id)
+    chair = assign_therapist(db.session, event, number, json_body().get("user_id"))
+    db.session.commit()
+    return jsonify(chair={"number": chair.number, "therapist_id": chair.therapist_id})
 
 
 @bp.get("/me")

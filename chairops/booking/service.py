@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
-from ..events.service import TimeOption, signup_open, time_options
+from ..events.service import signup_open, time_options
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
 from .phones import parse_mobile
 
@@ -47,18 +47,22 @@ def booking_by_token(session: Session, token: str) -> Booking:
     return booking
 
 
-def parse_start(raw: object, options: list[TimeOption]) -> dt.datetime:
-    """Match an ISO 8601 start to one of the event's future start times."""
+def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -> dt.datetime:
+    """Match an ISO 8601 start to one of the event's start times that has not begun."""
     try:
         start = dt.datetime.fromisoformat(str(raw).strip())
     except ValueError as exc:
         raise ValidationError({"start": "Choose one of the listed times."}) from exc
     if start.tzinfo is None:
         raise ValidationError({"start": "Give the time with its UTC offset."})
-    for option in options:
-        if option.start == start:
-            return option.start
-    raise ValidationError({"start": "That is not one of this event's times, or it has passed."})
+    found = session.scalar(
+        select(Slot.starts_at)
+        .where(Slot.event_id == event.id, Slot.starts_at == start, Slot.starts_at > now)
+        .limit(1)
+    )
+    if found is None:
+        raise ValidationError({"start": "That is not one of this event's times, or it has passed."})
+    return found
 
 
 def _validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
@@ -97,32 +101,50 @@ def claim_slot(
     except ValidationError as exc:
         errors |= exc.errors
     try:
-        start = parse_start(claim.start, time_options(session, event, now))
+        start = parse_start(session, event, claim.start, now)
     except ValidationError as exc:
         errors |= exc.errors
     if errors:
         raise ValidationError(errors)
-    if event.one_booking_per_person and _holds_booking(session, event, phone):
-        raise AlreadyBooked("This number already has a booking at this event.")
+    # No "already booked?" query first: the unique index answers that inside _seat.
+    booking, token = new_booking(
+        event, name, phone, now, sms_consent=claim.sms_consent, email=email
+    )
+    if not _seat(session, event, booking, start):
+        if booking.phone_key and _holds_booking(session, event.id, booking.phone_key):
+            raise AlreadyBooked("This number already has a booking at this event.")
+        raise SlotTaken(
+            "Someone just took the last chair at that time.",
+            next_times=_nearest(session, event, start, now),
+        )
+    return booking, token
+
+
+def new_booking(
+    event: Event,
+    name: str,
+    phone: str | None,
+    now: dt.datetime,
+    sms_consent: bool = False,
+    email: str | None = None,
+    walk_in: bool = False,
+) -> tuple[Booking, str]:
+    """An unseated booking and its one-time manage token (only the token's hash is kept)."""
     token = secrets.token_urlsafe(32)
     booking = Booking(
         event_id=event.id,
         name=name,
         phone=phone,
-        phone_key=phone if event.one_booking_per_person else None,
+        phone_key=phone if phone and event.one_booking_per_person else None,
         email=email,
-        sms_consent=claim.sms_consent,
-        sms_consent_at=now if claim.sms_consent else None,
+        sms_consent=bool(phone) and sms_consent,
+        sms_consent_at=now if phone and sms_consent else None,
         status="booked",
         manage_token_hash=hash_token(token),
+        walk_in=walk_in,
         created_at=now,
         status_changed_at=now,
     )
-    if not _seat(session, event, booking, start):
-        raise SlotTaken(
-            "Someone just took the last chair at that time.",
-            next_times=_nearest(session, event, start, now),
-        )
     return booking, token
 
 
@@ -135,7 +157,7 @@ def move_booking(
         raise ValidationError({"start": "Only an upcoming booking can be moved."})
     if not signup_open(event, now):
         raise SignupClosed("Changes to this event are closed.")
-    start = parse_start(raw_start, time_options(session, event, now))
+    start = parse_start(session, event, raw_start, now)
     if start == booking.slot.starts_at:
         return booking
     if not _seat(session, event, booking, start):
@@ -157,11 +179,11 @@ def cancel_booking(session: Session, booking: Booking, now: dt.datetime) -> Book
     return booking
 
 
-def _holds_booking(session: Session, event: Event, phone: str) -> bool:
+def _holds_booking(session: Session, event_id: int, phone: str) -> bool:
     return (
         session.scalar(
             select(func.count(Booking.id)).where(
-                Booking.event_id == event.id,
+                Booking.event_id == event_id,
                 Booking.phone_key == phone,
                 Booking.status.in_(ACTIVE_BOOKING_STATUSES),
             )
@@ -171,8 +193,13 @@ def _holds_booking(session: Session, event: Event, phone: str) -> bool:
 
 
 def _seat(session: Session, event: Event, booking: Booking, start: dt.datetime) -> bool:
-    """Try each free slot at `start`, least-used chair first; the unique index settles races."""
-    for slot_id in _free_slots_by_chair_load(session, event, start):
+    """Seat the booking at `start`, least-used chair first."""
+    return seat_in_first_free(session, booking, _free_slots_by_chair_load(session, event, start))
+
+
+def seat_in_first_free(session: Session, booking: Booking, slot_ids: list[int]) -> bool:
+    """Put the booking in the first of these slots still free; the unique index settles races."""
+    for slot_id in slot_ids:
         try:
             with session.begin_nested():
                 booking.slot_id = slot_id
@@ -180,15 +207,20 @@ def _seat(session: Session, event: Event, booking: Booking, start: dt.datetime) 
                 session.flush()
             return True
         except IntegrityError:
-            if booking.phone_key and _holds_booking(session, event, booking.phone_key):
+            if booking.phone_key and _holds_booking(session, booking.event_id, booking.phone_key):
                 raise AlreadyBooked("This number already has a booking at this event.") from None
     return False
 
 
-def _free_slots_by_chair_load(session: Session, event: Event, start: dt.datetime) -> list[int]:
-    active = select(Booking.slot_id).where(
-        Booking.event_id == event.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+def active_slot_ids(event_id: int):
+    """A subquery of the slots that hold an active booking."""
+    return select(Booking.slot_id).where(
+        Booking.event_id == event_id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
     )
+
+
+def _free_slots_by_chair_load(session: Session, event: Event, start: dt.datetime) -> list[int]:
+    active = active_slot_ids(event.id)
     load = (
         select(Slot.chair_id, func.count().label("n"))
         .where(Slot.id.in_(active))

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..errors import EventConflict, EventNotFound, ValidationError
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Company, Event, Slot, User
@@ -99,7 +99,9 @@ def publish_event(session: Session, event: Event) -> Event:
 
 def event_by_share_token(session: Session, token: str) -> Event:
     """The event behind a sign-up link, or EventNotFound."""
-    event = session.scalar(select(Event).where(Event.share_token == token))
+    event = session.scalar(
+        select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
+    )
     if event is None or event.status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
     return event

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -11,6 +11,7 @@ from ..errors import ValidationError
 from ..extensions import db
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
+from ..tablet.service import assign_therapist, therapists
 from .service import (
     create_event,
     event_for,
@@ -69,6 +70,8 @@ class PublishForm(FlaskForm):
 @bp.get("/staff")
 @login_required
 def home():
+    if current_user.role == "therapist":
+        return redirect(url_for("tablet.home"))
     return render_template("events/list.html", events=events_for(db.session, current_user))
 
 
@@ -110,6 +113,7 @@ def detail(event_id: int):
         slots=slot_count(db.session, event),
         counts=screen_counts(db.session, event.id) if event.status != "draft" else None,
         publish_form=PublishForm(),
+        therapists=therapists(db.session) if current_user.role == "admin" else [],
     )
 
 
@@ -123,4 +127,22 @@ def publish(event_id: int):
     publish_event(db.session, event)
     db.session.commit()
     flash("Published. Share the sign-up link below.", "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.post("/staff/events/<int:event_id>/chairs/<int:number>/therapist")
+@login_required
+def assign(event_id: int, number: int):
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role != "admin" or not PublishForm().validate_on_submit():
+        abort(404)
+    raw = request.form.get("user_id", "")
+    try:
+        chair = assign_therapist(db.session, event, number, int(raw) if raw.isdigit() else None)
+        db.session.commit()
+        who = chair.therapist.name or chair.therapist.email if chair.therapist else "nobody"
+        flash(f"Chair {number}: {who}.", "info")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
     return redirect(url_for("events.detail", event_id=event.id))

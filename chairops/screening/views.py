@@ -11,7 +11,6 @@ from ..booking.service import booking_by_token
 from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..models import utcnow
-from . import rules
 from .service import (
     advice_for,
     booking_for_therapist,
@@ -23,6 +22,12 @@ from .service import (
 
 bp = Blueprint("screening", __name__)
 YES_NO = {"yes": True, "no": False}
+
+
+@bp.app_template_global()
+def yes_no(value: object) -> str | None:
+    """A stored boolean answer as the form's radio value."""
+    return {True: "yes", False: "no"}.get(value)
 
 
 class ScreenForm(FlaskForm):
@@ -71,9 +76,8 @@ def screen(token: str):
             db.session.rollback()
             errors, status = exc.errors, 422
     return render_template(
-        "screening/screen.html", booking=booking, token=token, values=values, errors=errors,
-        rules=rules, yes_no=lambda v: {True: "yes", False: "no"}.get(v),
-    ), status  # fmt: skip
+        "screening/screen.html", booking=booking, token=token, values=values, errors=errors
+    ), status
 
 
 @bp.get("/b/<token>/screen/done")

@@ -1,0 +1,547 @@
+"""Claim rush: how chairops behaves when a whole office grabs massage slots at once.
+
+Measures, in one run against a fresh PostgreSQL database (created here, dropped at the end):
+
+* the real app (gunicorn wsgi:app, rate limiting disabled: we measure claiming, not the
+  limiter) under 1000 simulated employees, 50 at a time, racing for the 192 slots of one
+  published event (8 chairs x 24 starts);
+* the same client load against bench/baseline_app.py, a bare WSGI + bare SQL floor served
+  by gunicorn with the same worker settings, on a second identical event in the same database.
+
+Every simulated employee holds one http.client connection: GET availability, pick a free start
+at random (seeded), POST a claim; on 409 slot-taken re-fetch and try again; give up when
+nothing is free. Before its rush each server is warmed up by 40 claims on an event of its own,
+and planner statistics are refreshed (ANALYZE) once the events exist. Afterwards the database
+is checked for bookings == slots and for double bookings, and the CPU time that gunicorn, the
+PostgreSQL backends and this client spent during each rush is read from /proc. The figures go
+to bench/results/claim_rush.json and stdout.
+
+Exit status 1 when a correctness target fails (double bookings, server errors, bookings !=
+slots); the performance targets are reported under "targets" without failing the run.
+Run from the repository root: `.venv/bin/python bench/claim_rush.py` (or `make bench`).
+For investigation: BENCH_WORKER_CLASS, BENCH_WORKERS, BENCH_THREADS change the gunicorn
+settings of both servers; BENCH_ANALYZE=0 skips the ANALYZE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import gunicorn
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results" / "claim_rush.json"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PEOPLE = 1000
+CONCURRENCY = 50
+SEED = 20261121
+MAX_ERRORS_PER_PERSON = 3
+WARMUP_PEOPLE = 40  # claim on a separate event first, so every worker has run both paths
+TIMEZONE = "America/New_York"
+EVENT = {
+    "location": "1 Bench Street",
+    "timezone": TIMEZONE,
+    "start_time": "10:00",
+    "end_time": "16:00",
+    "chairs": 8,
+    "slot_minutes": 15,
+    "buffer_minutes": 0,
+}
+GUNICORN = {
+    "worker_class": os.environ.get("BENCH_WORKER_CLASS", "sync"),
+    "workers": int(os.environ.get("BENCH_WORKERS", "4")),
+    "threads": int(os.environ.get("BENCH_THREADS", "1")),
+}
+USES = ("warm-up", "claim rush")  # each server gets a warm-up event and a rush event
+ANALYZE = os.environ.get("BENCH_ANALYZE", "1") != "0"
+ACTIVE = "('booked', 'checked_in', 'in_service', 'completed')"
+NOTES = (
+    "throughput_rps = claim POSTs (attempts, 409 retries included) / wall time of the rush, "
+    "from the first simulated employee's start to the last one's end, their availability GETs "
+    "included (requests_rps counts GETs and POSTs alike); warm-up excluded. baseline_rps is "
+    "the same figure for bench/baseline_app.py under the identical client load; ratio = "
+    "throughput_rps / baseline_rps. p50/p99 are client-side latencies of claim POSTs, "
+    "queueing included. Rate limiting disabled (RATELIMIT_ENABLED=false). The baseline does "
+    "no phone validation and no ORM work. Client, gunicorn and PostgreSQL share this "
+    "machine; cpu.* is CPU time each spent during the rush; load_1m_before shows other load."
+)
+
+
+class Event(NamedTuple):
+    id: int
+    share_token: str
+    slots: int
+
+
+@dataclass
+class Rush:
+    """What one rush produced: per-request records and its wall time."""
+
+    wall_s: float = 0.0
+    claims: list[tuple[int, float]] = field(default_factory=list)  # (status, ms)
+    gets: list[tuple[int, float]] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    load_1m: float = 0.0
+
+
+# --- database ---------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database():
+    """Create chairops_bench_<random>, yield its URL, drop it (WITH FORCE) whatever happens."""
+    name = f"chairops_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def analyze(url: str) -> None:
+    """Refresh planner statistics once the events exist, as autovacuum would in a running
+    system; a never-analyzed schema makes PostgreSQL guess 2 slots per event."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
+def db_counts(url: str, event_id: int) -> dict:
+    """Active bookings, slots and slots holding more than one active booking, for one event."""
+    queries = {
+        "bookings": f"SELECT count(*) FROM bookings WHERE event_id = %s AND status IN {ACTIVE}",
+        "slots": "SELECT count(*) FROM slots WHERE event_id = %s",
+        "double_bookings": (
+            "SELECT count(*) FROM (SELECT slot_id FROM bookings WHERE event_id = %s"
+            f" AND status IN {ACTIVE} GROUP BY slot_id HAVING count(*) > 1) AS d"
+        ),
+        "people_booked_twice": (
+            "SELECT count(*) FROM (SELECT phone FROM bookings WHERE event_id = %s"
+            f" AND status IN {ACTIVE} GROUP BY phone HAVING count(*) > 1) AS d"
+        ),
+    }
+    with psycopg.connect(url) as conn:
+        return {k: conn.execute(q, (event_id,)).fetchone()[0] for k, q in queries.items()}
+
+
+# --- app set-up ---------------------------------------------------------------------------
+
+
+def app_env(url: str, port: int) -> dict:
+    return os.environ | {
+        "DATABASE_URL": url,
+        "RATELIMIT_ENABLED": "false",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SECRET_KEY": secrets.token_hex(16),
+        "SMS_BACKEND": "console",
+        "DEV_SCHEDULER": "0",
+    }
+
+
+def flask_cli(env: dict, *args: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args[:2])} failed:\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def migrate_and_create_staff(env: dict) -> str:
+    """Migrate the database; create a coordinator (and its company); return the API token."""
+    flask_cli(env, "db", "upgrade")
+    out = flask_cli(
+        env,
+        "create-user",
+        "--email=bench@chairops.test",
+        "--role=coordinator",
+        "--company=Bench Corp",
+        f"--password={secrets.token_urlsafe(12)}",
+        "--api-token",
+    )
+    match = re.search(r"API token \(shown once\): (\S+)", out)
+    if not match:
+        raise RuntimeError(f"no API token in create-user output:\n{out}")
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_args(port: int) -> list[str]:
+    return [
+        f"--bind=127.0.0.1:{port}",
+        f"--worker-class={GUNICORN['worker_class']}",
+        f"--workers={GUNICORN['workers']}",
+        f"--threads={GUNICORN['threads']}",
+        "--log-level=warning",
+        "--timeout=60",
+    ]
+
+
+@contextmanager
+def serve(target: list[str], env: dict, port: int):
+    """Run gunicorn on the port until /healthz answers; stop its whole process group after."""
+    cmd = [str(BIN / "gunicorn"), *gunicorn_args(port), *target]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_healthy(port, proc)
+        yield proc.pid  # also the process group id of master and workers
+    finally:
+        stop(proc)
+
+
+def wait_healthy(port: int, proc: subprocess.Popen, limit_s: float = 30.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        probe = Client(port)
+        status = probe.request("GET", "/healthz")[0]
+        probe.close()
+        if status == 200:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn on port {port} not healthy after {limit_s:.0f}s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM gunicorn's process group (master and its workers), SIGKILL if it lingers."""
+    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# --- CPU accounting (Linux /proc): who burns the two cores during a rush -------------------
+
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def proc_fields(pid: int | str) -> list[str]:
+    """/proc/PID/stat after the command name (field 3 onwards); empty if the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each live process."""
+    times = {pid: proc_fields(pid) for pid in pids}
+    return {pid: (int(f[11]) + int(f[12])) * TICK_S for pid, f in times.items() if f}
+
+
+def group_pids(pgid: int) -> list[int]:
+    """gunicorn's master and workers: every process of its process group."""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return [pid for pid in pids if (f := proc_fields(pid)) and int(f[2]) == pgid]
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (ours excluded)."""
+    sql = (
+        "SELECT pid FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [pid for (pid,) in conn.execute(sql)]
+
+
+def cpu_snapshot(url: str, pgid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far by party and process; the client is this whole process."""
+    return {
+        "gunicorn": cpu_seconds(group_pids(pgid)),
+        "postgres": cpu_seconds(backend_pids(url)),
+        "client": {0: time.process_time()},
+    }
+
+
+def cpu_spent(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per party between two snapshots; processes born meanwhile count whole."""
+    return {
+        party: sum(now - before[party].get(pid, 0.0) for pid, now in pids.items())
+        for party, pids in after.items()
+    }
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+class Client:
+    """One persistent HTTP/1.1 connection; reconnects when the server closes it."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        """(status, parsed JSON or None, milliseconds); status 0 on a connection error."""
+        data = json.dumps(body).encode() if body is not None else None
+        began = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            response = self.conn.getresponse()
+            raw = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            return 0, None, (time.perf_counter() - began) * 1000
+        ms = (time.perf_counter() - began) * 1000
+        try:
+            return status, json.loads(raw), ms
+        except ValueError:
+            return status, None, ms
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def create_published_event(port: int, token: str, title: str) -> Event:
+    """Create and publish an event through the JSON API."""
+    client = Client(port, token)
+    tomorrow = dt.datetime.now(ZoneInfo(TIMEZONE)).date() + dt.timedelta(days=1)
+    body = EVENT | {"title": title, "date": tomorrow.isoformat()}
+    status, answer, _ = client.request("POST", "/api/v1/events", body)
+    if status != 201:
+        raise RuntimeError(f"create event: {status} {answer}")
+    event = answer["event"]
+    status, answer, _ = client.request("POST", f"/api/v1/events/{event['id']}/publish", {})
+    if status != 200:
+        raise RuntimeError(f"publish event: {status} {answer}")
+    client.close()
+    return Event(event["id"], event["share_token"], event["slots"])
+
+
+# --- the rush -----------------------------------------------------------------------------
+
+
+def employee(port: int, share_token: str, index: int, rush: Rush) -> str:
+    """One person: look, pick a free time, claim; retry on slot-taken; give up when full."""
+    rng = random.Random(SEED * 100_003 + index)
+    client = Client(port)
+    path = f"/api/v1/public/events/{share_token}"
+    person = {"name": f"Employee {index}", "phone": f"+1202555{index:04d}", "sms_consent": True}
+    errors = 0
+    try:
+        while errors < MAX_ERRORS_PER_PERSON:
+            status, body, ms = client.request("GET", path)
+            rush.gets.append((status, ms))
+            if status != 200:
+                errors += 1
+                continue
+            free = [t["start"] for t in body["times"] if t["available"] > 0]
+            if not free:
+                return "gave_up"
+            status, body, ms = client.request(
+                "POST", f"{path}/bookings", person | {"start": rng.choice(free)}
+            )
+            rush.claims.append((status, ms))
+            if status == 201:
+                return "booked"
+            if status == 409 and (body or {}).get("type") == "/problems/slot-taken":
+                continue
+            if status == 0 or status >= 500:
+                errors += 1
+                continue
+            return f"refused_{status}"
+        return "errors"
+    finally:
+        client.close()
+
+
+def warm_up(port: int, share_token: str) -> Rush:
+    """WARMUP_PEOPLE claims, one by one, on a warm-up event: a running server is warm."""
+    rush = Rush()
+    for index in range(9000, 9000 + WARMUP_PEOPLE):
+        employee(port, share_token, index, rush)
+    return rush
+
+
+def run_rush(url: str, pgid: int, port: int, share_token: str) -> Rush:
+    """PEOPLE employees through a pool of CONCURRENCY threads; list.append is thread-safe."""
+    rush = Rush(load_1m=os.getloadavg()[0])
+    cpu_before = cpu_snapshot(url, pgid)
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        outcomes = list(pool.map(lambda i: employee(port, share_token, i, rush), range(PEOPLE)))
+    rush.wall_s = time.perf_counter() - began
+    rush.cpu_s = cpu_spent(cpu_before, cpu_snapshot(url, pgid))
+    for outcome in outcomes:
+        rush.outcomes[outcome] = rush.outcomes.get(outcome, 0) + 1
+    return rush
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def server_errors(records: list[tuple[int, float]]) -> int:
+    """Responses 5xx and connection errors (status 0)."""
+    return sum(1 for status, _ in records if status == 0 or status >= 500)
+
+
+def figures(rush: Rush) -> dict:
+    """Throughput, latency and error counts of one rush."""
+    claim_ms = [ms for _, ms in rush.claims]
+    get_ms = [ms for _, ms in rush.gets]
+    requests = rush.claims + rush.gets
+    statuses: dict[str, int] = {}
+    for status, _ in rush.claims:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    return {
+        "attempts": len(rush.claims),
+        "claim_statuses": statuses,
+        "availability_gets": len(rush.gets),
+        "server_errors": server_errors(requests),
+        "wall_s": round(rush.wall_s, 3),
+        "throughput_rps": round(len(rush.claims) / rush.wall_s, 1),
+        "requests_rps": round(len(requests) / rush.wall_s, 1),
+        "p50_ms": round(percentile(claim_ms, 50), 1),
+        "p99_ms": round(percentile(claim_ms, 99), 1),
+        "mean_ms": round(statistics.fmean(claim_ms), 1) if claim_ms else 0.0,
+        "availability_p50_ms": round(percentile(get_ms, 50), 1),
+        "availability_p99_ms": round(percentile(get_ms, 99), 1),
+        "outcomes": rush.outcomes,
+        "cpu": cpu_figures(rush, len(requests)),
+        "load_1m_before": round(rush.load_1m, 2),
+    }
+
+
+def cpu_figures(rush: Rush, requests: int) -> dict:
+    """CPU seconds of gunicorn, PostgreSQL and the client over the rush, and per request."""
+    spent = {f"{party}_s": round(cpu, 2) for party, cpu in rush.cpu_s.items()}
+    per_request = {
+        f"{party}_ms_per_request": round(cpu * 1000 / requests, 2)
+        for party, cpu in rush.cpu_s.items()
+    }
+    return spent | per_request
+
+
+def measure(url: str, pgid: int, port: int, events: tuple[Event, Event]) -> dict:
+    """Warm the server at `port` (process group `pgid`) up on the first event, rush the second,
+    then check the database."""
+    warm, event = events
+    warm_rush = warm_up(port, warm.share_token)
+    warmed = warm_rush.claims + warm_rush.gets
+    rush = run_rush(url, pgid, port, event.share_token)
+    warmed_up = {"requests": len(warmed), "server_errors": server_errors(warmed)}
+    return figures(rush) | db_counts(url, event.id) | {"warm_up": warmed_up}
+
+
+def report(app: dict, base: dict) -> dict:
+    """The result document: the headline figures first, then every figure of both rushes."""
+    ratio = app["throughput_rps"] / base["throughput_rps"] if base["throughput_rps"] else 0.0
+    result = {k: app[k] for k in ("attempts", "slots", "bookings", "double_bookings")}
+    result |= {
+        "server_errors": app["server_errors"],
+        "p50_ms": app["p50_ms"],
+        "p99_ms": app["p99_ms"],
+        "throughput_rps": app["throughput_rps"],
+        "baseline_rps": base["throughput_rps"],
+        "ratio": round(ratio, 3),
+        "baseline_p50_ms": base["p50_ms"],
+        "baseline_p99_ms": base["p99_ms"],
+        "rate_limit": "disabled",
+        "gunicorn": GUNICORN | {"version": gunicorn.__version__, "same_for_baseline": True},
+        "machine": {"nproc": os.cpu_count(), "python": platform.python_version()},
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load": {"people": PEOPLE, "concurrency": CONCURRENCY, "seed": SEED},
+        "analyzed_before_rush": ANALYZE,
+        "notes": NOTES,
+    }
+    result["targets"] = targets(result, app, base)
+    return result | {"app": app, "baseline": base}
+
+
+def targets(result: dict, app: dict, base: dict) -> dict:
+    return {
+        "bookings_equal_slots": app["bookings"] == app["slots"]
+        and base["bookings"] == base["slots"],
+        "no_double_bookings": app["double_bookings"] == 0 and base["double_bookings"] == 0,
+        "no_server_errors": app["server_errors"] == 0 and base["server_errors"] == 0,
+        "ratio_at_least_0_5": result["ratio"] >= 0.5,
+        "p99_at_most_300ms": result["p99_ms"] <= 300,
+    }
+
+
+def create_events(port: int, token: str, server: str) -> tuple[Event, Event]:
+    """A server's warm-up event and its rush event, created through the app's API."""
+    warm, rush = (create_published_event(port, token, f"{server} {use}") for use in USES)
+    return warm, rush
+
+
+def run() -> dict:
+    with fresh_database() as url:
+        app_port, base_port = free_port(), free_port()
+        env = app_env(url, app_port)
+        token = migrate_and_create_staff(env)
+        with serve(["wsgi:app"], env, app_port) as pgid:
+            app_events = create_events(app_port, token, "App")
+            base_events = create_events(app_port, token, "Baseline")
+            if ANALYZE:
+                analyze(url)
+            app = measure(url, pgid, app_port, app_events)
+        with serve(["--pythonpath=bench", "baseline_app:app"], env, base_port) as pgid:
+            base = measure(url, pgid, base_port, base_events)
+    return report(app, base)
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so cleanup runs on SIGTERM too
+    result = run()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    checks = result["targets"]
+    correct = ("bookings_equal_slots", "no_double_bookings", "no_server_errors")
+    return 0 if all(checks[name] for name in correct) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The therapist's chair: its queue, status moves, undo, walk-ins, running late, assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from ..booking.phones import parse_mobile
+from ..booking.service import NAME_LIMIT, active_slot_ids, new_booking, seat_in_first_free
+from ..errors import BadTransition, BookingNotFound, NotFound, ValidationError
+from ..models import Booking, Chair, Event, Slot, User
+from . import rules
+
+
+class ChairQueue(NamedTuple):
+    """Everything the queue page and the queue API need, loaded in a fixed number of queries."""
+
+    event: Event
+    chair: Chair
+    bookings: dict[int, Booking]
+    queue: rules.Queue
+
+    @property
+    def focus(self) -> Booking | None:
+        """The person in the chair, or else the next one: whose card the tablet shows."""
+        entry = self.queue.now or self.queue.next
+        return self.bookings[entry.id] if entry else None
+
+    def expected(self, booking: Booking) -> dt.datetime:
+        return rules.expected_start(booking.slot.starts_at, self.chair.late_minutes, booking.status)
+
+
+def chair_for(session: Session, user: User, event_id: int, number: int) -> Chair:
+    """A chair the user may work: its own therapist, or an admin. Anything else is 404."""
+    chair = session.scalar(
+        select(Chair)
+        .options(joinedload(Chair.event))
+        .where(Chair.event_id == event_id, Chair.number == number)
+    )
+    if chair is None or not _works(user, chair):
+        raise NotFound("No such chair for you.")
+    return chair
+
+
+def _works(user: User, chair: Chair) -> bool:
+    return user.role == "admin" or (user.role == "therapist" and chair.therapist_id == user.id)
+
+
+def booking_for_staff(session: Session, user: User, booking_id: int) -> Booking:
+    """A booking on a chair the user works; another chair's booking is 404."""
+    booking = session.scalar(
+        select(Booking)
+        .options(joinedload(Booking.slot).joinedload(Slot.chair))
+        .where(Booking.id == booking_id)
+    )
+    if booking is None or not _works(user, booking.slot.chair):
+        raise BookingNotFound()
+    return booking
+
+
+def load_queue(session: Session, chair: Chair) -> ChairQueue:
+    """The chair's bookings (not cancelled) with their slots and screens, in one query."""
+    rows = session.scalars(
+        select(Booking)
+        .join(Booking.slot)
+        .options(contains_eager(Booking.slot), joinedload(Booking.screen))
+        .where(Slot.chair_id == chair.id, Booking.status != "cancelled")
+        .order_by(Slot.starts_at, Booking.id)
+    ).unique()
+    bookings = {b.id: b for b in rows}
+    entries = [rules.QueueEntry(b.id, b.slot.starts_at, b.status) for b in bookings.values()]
+    return ChairQueue(chair.event, chair, bookings, rules.arrange_queue(entries))
+
+
+def queue_etag(payload: dict) -> str:
+    """A short, stable fingerprint of what the queue shows."""
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def set_status(session: Session, booking: Booking, wanted: str, now: dt.datetime) -> Booking:
+    """Move a booking forward; repeating the current status changes nothing (double taps)."""
+    verdict = rules.check_move(booking.status, wanted)
+    if verdict == "repeat":
+        return booking
+    if verdict == "bad":
+        raise BadTransition(
+            f"A booking that is {_words(booking.status)} cannot become {_words(wanted)}."
+        )
+    booking.previous_status, booking.status = booking.status, wanted
+    booking.status_changed_at = now
+    session.flush()
+    # Texts follow status changes (up next, self-care tips after completion): messaging hooks here.
+    return booking
+
+
+def undo_last(session: Session, booking: Booking, now: dt.datetime) -> Booking:
+    """Put back the status before the last move, within the short undo window."""
+    if not rules.can_undo(booking.previous_status, booking.status_changed_at, now):
+        raise BadTransition("There is nothing to undo for this person any more.")
+    try:
+        with session.begin_nested():
+            booking.status, booking.previous_status = booking.previous_status, None
+            booking.status_changed_at = now
+            session.flush()
+    except IntegrityError:
+        raise BadTransition("Someone else has this slot now, so it cannot be undone.") from None
+    return booking
+
+
+def add_walk_in(
+    session: Session, chair: Chair, name: object, phone: object, now: dt.datetime
+) -> Booking:
+    """Seat a walk-in in the chair's next free slot that has not ended."""
+    name = name.strip() if isinstance(name, str) else ""
+    errors = {} if 0 < len(name) <= NAME_LIMIT else {"name": "Give the person's name."}
+    number = None
+    if isinstance(phone, str) and phone.strip():
+        try:
+            number = parse_mobile(phone, chair.event.company.country)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    free = session.scalars(
+        select(Slot.id)
+        .where(Slot.chair_id == chair.id, Slot.ends_at > now)
+        .where(Slot.id.not_in(active_slot_ids(chair.event_id)))
+        .order_by(Slot.starts_at)
+    ).all()
+    booking, _ = new_booking(chair.event, name, number, now, sms_consent=bool(number), walk_in=True)
+    if not seat_in_first_free(session, booking, list(free)):
+        raise ValidationError({"name": "This chair has no free slot left today."})
+    return booking
+
+
+def set_late(session: Session, chair: Chair, minutes: int) -> Chair:
+    """Say how late the chair runs; expected times of waiting people shift by it."""
+    chair.late_minutes = rules.clamp_late(minutes)
+    session.flush()
+    return chair
+
+
+def assign_therapist(session: Session, event: Event, number: int, user_id: object) -> Chair:
+    """Give a chair to an active therapist (None frees it)."""
+    chair = next((c for c in event.chairs if c.number == number), None)
+    if chair is None:
+        raise NotFound("No such chair.")
+    if user_id is None or user_id == "":
+        chair.therapist = None
+        session.flush()
+        return chair
+    user = (
+        session.get(User, user_id)
+        if isinstance(user_id, int) and not isinstance(user_id, bool)
+        else None
+    )
+    if user is None or user.role != "therapist" or not user.active:
+        raise ValidationError({"user_id": "Choose an active therapist."})
+    chair.therapist = user
+    session.flush()
+    return chair
+
+
+def therapist_chairs(session: Session, user: User, from_date: dt.date) -> list[Chair]:
+    """The chairs this therapist works from a date on, soonest first."""
+    return list(
+        session.scalars(
+            select(Chair)
+            .join(Chair.event)
+            .options(contains_eager(Chair.event))
+            .where(Chair.therapist_id == user.id, Event.date >= from_date)
+            .where(Event.status.in_(("published", "closed", "completed")))
+            .order_by(Event.date, Event.start_time, Chair.number)
+        )
+    )
+
+
+def therapists(session: Session) -> list[User]:
+    return list(
+        session.scalars(
+            select(User).where(User.role == "therapist", User.active).order_by(User.name)
+        )
+    )
+
+
+def _words(status: str) -> str:
+    return status.replace("_", " ")

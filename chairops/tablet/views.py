@@ -1,0 +1,181 @@
+"""The therapist's tablet: pick a chair, work its queue, take a screen, add a walk-in."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..accounts.views import roles_required
+from ..errors import BadTransition, ValidationError
+from ..extensions import db
+from ..formatting import in_zone
+from ..models import utcnow
+from ..screening.rules import CAUTION_LABELS
+from ..screening.service import routine_card, submit_screen
+from ..screening.views import answers_from_form
+from . import rules
+from .service import (
+    add_walk_in,
+    booking_for_staff,
+    chair_for,
+    load_queue,
+    set_late,
+    set_status,
+    therapist_chairs,
+    undo_last,
+)
+
+bp = Blueprint("tablet", __name__, url_prefix="/tablet")
+staff = roles_required("therapist", "admin")
+ACTIONS = {
+    "checked_in": "Check in",
+    "in_service": "Start",
+    "completed": "Complete",
+    "no_show": "No-show",
+}
+
+
+class ActionForm(FlaskForm):
+    """CSRF only."""
+
+
+@bp.get("/")
+@staff
+def home():
+    chairs = therapist_chairs(db.session, current_user, utcnow().date())
+    last = session.get("tablet_chair")
+    return render_template("tablet/home.html", chairs=chairs, last=last, today=utcnow().date())
+
+
+def _queue_context(event_id: int, number: int) -> dict:
+    chair = chair_for(db.session, current_user, event_id, number)
+    view = load_queue(db.session, chair)
+    focus, now = view.focus, utcnow()
+    card = routine_card(focus.screen, view.event.slot_minutes) if focus and focus.screen else None
+    return {
+        "view": view,
+        "event": view.event,
+        "chair": chair,
+        "focus": focus,
+        "card": card,
+        "undoable": {
+            b.id for b in view.bookings.values()
+            if rules.can_undo(b.previous_status, b.status_changed_at, now)
+        },
+        "actions": ACTIONS,
+        "caution_labels": CAUTION_LABELS,
+        "forward": rules.FORWARD,
+        "form": ActionForm(),
+    }  # fmt: skip
+
+
+@bp.get("/events/<int:event_id>/chairs/<int:number>")
+@staff
+def chair(event_id: int, number: int):
+    context = _queue_context(event_id, number)
+    session["tablet_chair"] = {"event_id": event_id, "number": number}
+    return render_template("tablet/chair.html", **context)
+
+
+@bp.get("/events/<int:event_id>/chairs/<int:number>/live")
+@staff
+def live(event_id: int, number: int):
+    """The queue fragment for polling; an unchanged queue answers 304 with no body."""
+    html = render_template("tablet/_queue.html", **_queue_context(event_id, number))
+    etag = hashlib.sha256(html.encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        return "", 304, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+    return html, 200, {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+
+
+def _back(booking_or_chair) -> str:
+    chair = getattr(booking_or_chair, "slot", None)
+    chair = chair.chair if chair else booking_or_chair
+    return url_for("tablet.chair", event_id=chair.event_id, number=chair.number)
+
+
+@bp.post("/bookings/<int:booking_id>/status")
+@staff
+def status(booking_id: int):
+    booking = booking_for_staff(db.session, current_user, booking_id)
+    if ActionForm().validate_on_submit():
+        try:
+            set_status(db.session, booking, request.form.get("status", ""), utcnow())
+            db.session.commit()
+        except BadTransition as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
+    return redirect(_back(booking), 303)
+
+
+@bp.post("/bookings/<int:booking_id>/undo")
+@staff
+def undo(booking_id: int):
+    booking = booking_for_staff(db.session, current_user, booking_id)
+    if ActionForm().validate_on_submit():
+        try:
+            undo_last(db.session, booking, utcnow())
+            db.session.commit()
+        except BadTransition as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
+    return redirect(_back(booking), 303)
+
+
+@bp.post("/events/<int:event_id>/chairs/<int:number>/walk-in")
+@staff
+def walk_in(event_id: int, number: int):
+    chair = chair_for(db.session, current_user, event_id, number)
+    if ActionForm().validate_on_submit():
+        try:
+            booking = add_walk_in(
+                db.session, chair, request.form.get("name"), request.form.get("phone"), utcnow()
+            )
+            db.session.commit()
+            when = in_zone(booking.slot.starts_at, chair.event.timezone).strftime("%-I:%M %p")
+            flash(f"{booking.name} is in at {when}.", "info")
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(" ".join(exc.errors.values()), "error")
+    return redirect(_back(chair), 303)
+
+
+@bp.post("/events/<int:event_id>/chairs/<int:number>/late")
+@staff
+def late(event_id: int, number: int):
+    chair = chair_for(db.session, current_user, event_id, number)
+    if ActionForm().validate_on_submit():
+        change = request.form.get("change", "")
+        minutes = (
+            0
+            if change == "reset"
+            else chair.late_minutes + (int(change) if change in ("5", "-5") else 0)
+        )
+        set_late(db.session, chair, minutes)
+        db.session.commit()
+    return redirect(_back(chair), 303)
+
+
+@bp.route("/bookings/<int:booking_id>/screen", methods=["GET", "POST"])
+@staff
+def take_screen(booking_id: int):
+    """The therapist takes the screen with the attendee on the tablet."""
+    booking = booking_for_staff(db.session, current_user, booking_id)
+    if booking.status not in rules.WAITING:
+        abort(404)
+    errors, status_code, values = {}, 200, {}
+    if ActionForm().validate_on_submit():
+        values = answers_from_form(request.form)
+        try:
+            submit_screen(db.session, booking, values, utcnow(), taken_by="therapist")
+            db.session.commit()
+            return redirect(_back(booking), 303)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status_code = exc.errors, 422
+    return render_template(
+        "screening/screen.html", booking=booking, values=values, errors=errors, back=_back(booking)
+    ), status_code

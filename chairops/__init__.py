@@ -36,13 +36,20 @@ def create_app(config: dict | None = None) -> Flask:
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
     from .events.views import bp as events_bp
+    from .messaging import senders
+    from .messaging.commands import bp as messaging_cli_bp
+    from .messaging.views import bp as outbox_bp
+    from .messaging.webhooks import bp as twilio_bp
     from .screening.views import bp as screening_bp
     from .tablet.views import bp as tablet_bp
 
     blueprints = (accounts_bp, events_bp, booking_bp, screening_bp, tablet_bp, api_bp, cli_bp)
+    blueprints += (outbox_bp, twilio_bp, messaging_cli_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
+    csrf.exempt(twilio_bp)  # signed by Twilio instead
+    senders.init_app(app)
     web.init_app(app)
     if app.config["DEV_SCHEDULER"]:
         from .clock import start_dev_scheduler

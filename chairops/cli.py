@@ -16,7 +16,7 @@ from .events.service import create_event, publish_event, time_options, validate_
 from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
-from .web import public_url
+from .web import public_url, text_settings
 
 bp = Blueprint("cli", __name__, cli_group=None)
 
@@ -133,5 +133,6 @@ def _demo_event(company: Company, therapist: User) -> Event:
     publish_event(db.session, event)
     options = time_options(db.session, event, now)
     for (name, phone), option in zip(DEMO_ATTENDEES, options[1::3], strict=False):
-        claim_slot(db.session, event, Claim(name, phone, option.start.isoformat(), True), now)
+        claim = Claim(name, phone, option.start.isoformat(), True)
+        claim_slot(db.session, event, claim, now, texts=text_settings())
     return event

@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from .extensions import db
+from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
 from .screening.service import purge_screen_answers
 
@@ -30,7 +31,11 @@ def purge_screens(app: Flask) -> int:
 
 
 # (job, seconds between runs)
-JOBS: list[tuple[Callable[[Flask], object], int]] = [(purge_screens, 3600)]
+JOBS: list[tuple[Callable[[Flask], object], int]] = [
+    (purge_screens, 3600),
+    (dispatch_once, 5),
+    (reconcile_once, 60),
+]
 
 
 def schedule(scheduler, app: Flask):

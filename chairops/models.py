@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     Time,
     UniqueConstraint,
     text,
@@ -254,3 +255,76 @@ class AuditEntry(db.Model):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+MESSAGE_KINDS = (
+    "confirmation",
+    "reminder",
+    "up_next",
+    "tips",
+    "event_changed",
+    "event_cancelled",
+    "waitlist_offer",
+    "reply",
+)
+# pending: waiting for send_at; sending: claimed by a dispatcher (lease); sent/delivered/
+# undelivered: Twilio's word; failed: permanent error; unknown: the request may have left,
+# reconcile before any resend; suppressed: opted out; cancelled: booking changed; dropped: too late.
+MESSAGE_STATUSES = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "unknown",
+    "suppressed",
+    "cancelled",
+    "dropped",
+)
+
+
+class Message(db.Model):
+    """The outbox: every text, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(f"status IN {MESSAGE_STATUSES}", name="ck_messages_status"),
+        CheckConstraint(f"kind IN {MESSAGE_KINDS}", name="ck_messages_kind"),
+        Index("ix_messages_due", "status", "send_at"),
+        Index("ix_messages_booking", "booking_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    to: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    # After this the text is pointless (an "up next" once the slot has begun): dropped, not sent.
+    valid_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_text: Mapped[str | None] = mapped_column(String(300))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+    booking: Mapped[Booking | None] = relationship()
+
+
+class OptOut(db.Model):
+    """A number that said STOP (or that Twilio reports as unsubscribed): nothing is sent to it."""
+
+    __tablename__ = "opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    since: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))  # stop_reply, twilio_21610, staff

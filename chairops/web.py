@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from .errors import ChairopsError, ValidationError
 from .extensions import db
 from .formatting import register_filters
+from .messaging.notify import TextSettings
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -33,6 +34,11 @@ def public_url(endpoint: str, **values) -> str:
         with current_app.test_request_context():
             path = url_for(endpoint, **values)
     return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def text_settings() -> TextSettings:
+    """What the services need to word texts, from configuration."""
+    return TextSettings(current_app.config["PUBLIC_BASE_URL"], current_app.config["BRAND_NAME"])
 
 
 def wants_problem_json() -> bool:

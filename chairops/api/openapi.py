@@ -155,6 +155,20 @@ SCHEMAS = {
             },
         },
     },
+    "Message": {
+        "type": "object",
+        "required": ["id", "kind", "to", "status", "send_at", "attempts", "error_code", "sid"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string"},
+            "to": {"type": "string", "description": "masked but for the last four digits"},
+            "status": {"type": "string"},
+            "send_at": {"type": "string", "format": "date-time"},
+            "attempts": {"type": "integer"},
+            "error_code": {"type": ["string", "null"]},
+            "sid": {"type": ["string", "null"]},
+        },
+    },
     "Event": {
         "type": "object",
         "required": ["id", "share_token", "status", "slots"],
@@ -323,6 +337,30 @@ PATHS = {
             "responses": {
                 "201": _json({"type": "object", "properties": {"event": _ref("Event")}}, "Created"),
                 **_problems(400, 401, 404, 422),
+            },
+        }
+    },
+    "/api/v1/messages": {
+        "get": {
+            "summary": "A booking's texts in the outbox (admin); numbers masked",
+            "security": _STAFF,
+            "parameters": [
+                {
+                    "name": "booking_id",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["messages"],
+                        "properties": {"messages": {"type": "array", "items": _ref("Message")}},
+                    }
+                ),
+                **_problems(401, 404, 422),
             },
         }
     },

@@ -29,7 +29,7 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..web import public_url
+from ..web import public_url, text_settings
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -126,7 +126,7 @@ def public_claim(share_token: str):
         sms_consent=body.get("sms_consent", False),
         email=body.get("email"),
     )
-    booking, token = claim_slot(db.session, event, claim, utcnow())
+    booking, token = claim_slot(db.session, event, claim, utcnow(), texts=text_settings())
     body = booking_json(booking, token)  # before commit, so nothing is loaded again after it
     db.session.commit()
     return jsonify(booking=body), 201
@@ -152,7 +152,7 @@ def delete_booking(token: str):
 def put_screen(token: str):
     booking = booking_by_token(db.session, token)
     body = json_body()
-    submit_screen(db.session, booking, body, utcnow())
+    submit_screen(db.session, booking, body, utcnow(), token=token, texts=text_settings())
     db.session.commit()
     return jsonify(screen={"done": True, "advice": advice_for(booking.screen)})
 
@@ -199,7 +199,7 @@ def booking_status(booking_id: int):
     wanted = json_body().get("status")
     if wanted not in ("checked_in", "in_service", "completed", "no_show"):
         raise ValidationError({"status": "Use checked_in, in_service, completed or no_show."})
-    set_status(db.session, booking, wanted, utcnow())
+    set_status(db.session, booking, wanted, utcnow(), texts=text_settings())
     db.session.commit()
     return jsonify(booking={"id": booking.id, "status": booking.status})
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
 from ..events.service import signup_open, time_options
+from ..messaging import notify
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
 from .phones import parse_mobile
 
@@ -90,7 +91,11 @@ def _validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
 
 
 def claim_slot(
-    session: Session, event: Event, claim: Claim, now: dt.datetime
+    session: Session,
+    event: Event,
+    claim: Claim,
+    now: dt.datetime,
+    texts: notify.TextSettings | None = None,
 ) -> tuple[Booking, str]:
     """Book a free chair at the chosen start; return the booking and its one-time manage token."""
     if not signup_open(event, now):
@@ -117,6 +122,8 @@ def claim_slot(
             "Someone just took the last chair at that time.",
             next_times=_nearest(session, event, start, now),
         )
+    if texts:
+        notify.booked(session, booking, token, texts, now)
     return booking, token
 
 
@@ -149,7 +156,12 @@ def new_booking(
 
 
 def move_booking(
-    session: Session, booking: Booking, raw_start: object, now: dt.datetime
+    session: Session,
+    booking: Booking,
+    raw_start: object,
+    now: dt.datetime,
+    token: str | None = None,
+    texts: notify.TextSettings | None = None,
 ) -> Booking:
     """Move an active booking to a free chair at another start; the manage link stays the same."""
     event = booking.event
@@ -164,6 +176,9 @@ def move_booking(
         raise SlotTaken(
             "That time just filled up.", next_times=_nearest(session, event, start, now)
         )
+    session.refresh(booking, ["slot"])
+    if texts and token:
+        notify.moved(session, booking, token, texts, now)
     return booking
 
 
@@ -175,6 +190,7 @@ def cancel_booking(session: Session, booking: Booking, now: dt.datetime) -> Book
         raise ValidationError({"status": "This booking can no longer be cancelled."})
     booking.status = "cancelled"
     booking.status_changed_at = now
+    notify.cancelled(session, booking)
     session.flush()
     return booking
 

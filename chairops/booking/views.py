@@ -22,6 +22,7 @@ from ..extensions import db, limiter
 from ..formatting import hour_label
 from ..models import utcnow
 from ..screening.service import screen_open
+from ..web import text_settings
 from .calendar import booking_ics
 from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
 
@@ -60,7 +61,7 @@ def event_page(share_token: str):
             email=values.get("email") or None,
         )
         try:
-            _, token = claim_slot(db.session, event, claim, now)
+            _, token = claim_slot(db.session, event, claim, now, texts=text_settings())
             db.session.commit()
             return redirect(url_for("booking.manage", token=token, new=1), 303)
         except ValidationError as exc:
@@ -133,7 +134,8 @@ def move(token: str):
     if not TokenForm().validate_on_submit():
         return redirect(url_for("booking.manage", token=token), 303)
     try:
-        move_booking(db.session, booking, request.form.get("start", ""), utcnow())
+        start = request.form.get("start", "")
+        move_booking(db.session, booking, start, utcnow(), token=token, texts=text_settings())
         db.session.commit()
         flash("Done. Your new time is below.", "info")
     except (ValidationError, SlotTaken, SignupClosed) as exc:

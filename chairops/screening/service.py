@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import BookingNotFound, ChairopsError, ValidationError
+from ..messaging import notify
 from ..models import ACTIVE_BOOKING_STATUSES, AuditEntry, Booking, Chair, Screen, Slot, User
 from .cards import Card, Step, load_card, scaled_steps
 from .rules import (
@@ -56,6 +57,8 @@ def submit_screen(
     now: dt.datetime,
     taken_by: str = "attendee",
     policy: Policy = DEFAULT_POLICY,
+    token: str | None = None,
+    texts: notify.TextSettings | None = None,
 ) -> Outcome:
     """Validate and evaluate the answers and store them as the booking's newest screen."""
     if taken_by == "attendee" and not screen_open(booking, now):
@@ -67,6 +70,8 @@ def submit_screen(
     except InvalidAnswers as exc:
         raise ValidationError(exc.errors) from exc
     outcome = evaluate(answers, policy)
+    if texts and token:
+        notify.screened(session, booking, token, texts)
     if booking.screen is not None:
         _record(booking.screen, answers, outcome, taken_by, now)
         session.flush()

@@ -11,6 +11,7 @@ from ..booking.service import booking_by_token
 from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..web import text_settings
 from .service import (
     advice_for,
     booking_for_therapist,
@@ -69,7 +70,7 @@ def screen(token: str):
     if form.validate_on_submit():
         values = answers_from_form(request.form)
         try:
-            submit_screen(db.session, booking, values, now)
+            submit_screen(db.session, booking, values, now, token=token, texts=text_settings())
             db.session.commit()
             return redirect(url_for("screening.done", token=token), 303)
         except ValidationError as exc:

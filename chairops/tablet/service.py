@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from ..booking.phones import parse_mobile
 from ..booking.service import NAME_LIMIT, active_slot_ids, new_booking, seat_in_first_free
 from ..errors import BadTransition, BookingNotFound, NotFound, ValidationError
+from ..messaging import notify
+from ..messaging.outbox import cancel_pending
 from ..models import Booking, Chair, Event, Slot, User
 from . import rules
 
@@ -84,7 +86,13 @@ def queue_etag(payload: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def set_status(session: Session, booking: Booking, wanted: str, now: dt.datetime) -> Booking:
+def set_status(
+    session: Session,
+    booking: Booking,
+    wanted: str,
+    now: dt.datetime,
+    texts: notify.TextSettings | None = None,
+) -> Booking:
     """Move a booking forward; repeating the current status changes nothing (double taps)."""
     verdict = rules.check_move(booking.status, wanted)
     if verdict == "repeat":
@@ -96,14 +104,30 @@ def set_status(session: Session, booking: Booking, wanted: str, now: dt.datetime
     booking.previous_status, booking.status = booking.status, wanted
     booking.status_changed_at = now
     session.flush()
-    # Texts follow status changes (up next, self-care tips after completion): messaging hooks here.
+    if texts and wanted == "completed":
+        notify.completed(session, booking, texts, now)
+        _next_is_up(session, booking.slot.chair, texts, now)
     return booking
+
+
+def _next_is_up(session: Session, chair: Chair, texts: notify.TextSettings, now: dt.datetime):
+    """The chair is free: the next waiting person hears now, not at their planned lead time."""
+    waiting = _waiting(session, chair)
+    if waiting:
+        notify.chair_changed(session, waiting[:1], texts, now, early=waiting[0])
+
+
+def _waiting(session: Session, chair: Chair) -> list[Booking]:
+    view = load_queue(session, chair)
+    entries = ([view.queue.next] if view.queue.next else []) + view.queue.later
+    return [view.bookings[e.id] for e in entries if e.status in rules.WAITING]
 
 
 def undo_last(session: Session, booking: Booking, now: dt.datetime) -> Booking:
     """Put back the status before the last move, within the short undo window."""
     if not rules.can_undo(booking.previous_status, booking.status_changed_at, now):
         raise BadTransition("There is nothing to undo for this person any more.")
+    undone = booking.status
     try:
         with session.begin_nested():
             booking.status, booking.previous_status = booking.previous_status, None
@@ -111,6 +135,8 @@ def undo_last(session: Session, booking: Booking, now: dt.datetime) -> Booking:
             session.flush()
     except IntegrityError:
         raise BadTransition("Someone else has this slot now, so it cannot be undone.") from None
+    if undone == "completed":
+        cancel_pending(session, booking.id, ("tips",))
     return booking
 
 
@@ -140,10 +166,18 @@ def add_walk_in(
     return booking
 
 
-def set_late(session: Session, chair: Chair, minutes: int) -> Chair:
-    """Say how late the chair runs; expected times of waiting people shift by it."""
+def set_late(
+    session: Session,
+    chair: Chair,
+    minutes: int,
+    now: dt.datetime | None = None,
+    texts: notify.TextSettings | None = None,
+) -> Chair:
+    """Say how late the chair runs; waiting people's expected times and "up next" texts shift."""
     chair.late_minutes = rules.clamp_late(minutes)
     session.flush()
+    if texts and now:
+        notify.chair_changed(session, _waiting(session, chair), texts, now)
     return chair
 
 

@@ -16,6 +16,7 @@ from ..models import utcnow
 from ..screening.rules import CAUTION_LABELS
 from ..screening.service import routine_card, submit_screen
 from ..screening.views import answers_from_form
+from ..web import text_settings
 from . import rules
 from .service import (
     add_walk_in,
@@ -103,7 +104,8 @@ def status(booking_id: int):
     booking = booking_for_staff(db.session, current_user, booking_id)
     if ActionForm().validate_on_submit():
         try:
-            set_status(db.session, booking, request.form.get("status", ""), utcnow())
+            wanted = request.form.get("status", "")
+            set_status(db.session, booking, wanted, utcnow(), texts=text_settings())
             db.session.commit()
         except BadTransition as exc:
             db.session.rollback()
@@ -131,9 +133,8 @@ def walk_in(event_id: int, number: int):
     chair = chair_for(db.session, current_user, event_id, number)
     if ActionForm().validate_on_submit():
         try:
-            booking = add_walk_in(
-                db.session, chair, request.form.get("name"), request.form.get("phone"), utcnow()
-            )
+            form = request.form
+            booking = add_walk_in(db.session, chair, form.get("name"), form.get("phone"), utcnow())
             db.session.commit()
             when = in_zone(booking.slot.starts_at, chair.event.timezone).strftime("%-I:%M %p")
             flash(f"{booking.name} is in at {when}.", "info")
@@ -149,12 +150,9 @@ def late(event_id: int, number: int):
     chair = chair_for(db.session, current_user, event_id, number)
     if ActionForm().validate_on_submit():
         change = request.form.get("change", "")
-        minutes = (
-            0
-            if change == "reset"
-            else chair.late_minutes + (int(change) if change in ("5", "-5") else 0)
-        )
-        set_late(db.session, chair, minutes)
+        step = {"5": 5, "-5": -5}.get(change, 0)
+        minutes = 0 if change == "reset" else chair.late_minutes + step
+        set_late(db.session, chair, minutes, now=utcnow(), texts=text_settings())
         db.session.commit()
     return redirect(_back(chair), 303)
 

@@ -1,0 +1,66 @@
+"""The wording of every text, in one place. Short, plain characters, general advice only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+STOP_LINE = "Reply STOP to opt out."
+SAFETY_LINE = (
+    "Not medical advice; get urgent care for numbness around the groin, new bladder or bowel "
+    "problems or leg weakness."
+)
+TIPS = {
+    "low_back": (
+        "For your low back: 10 slow glute bridges twice a day, a hip-flexor stretch 30s a side, "
+        "and lean on a ball under each buttock against a wall for 1 min."
+    ),
+    "general": (
+        "Desk tips: screen at eye level, feet flat, stand and roll your shoulders every 30 min, "
+        "and take a short walk at lunch."
+    ),
+}
+
+
+def when(moment: dt.datetime, tz: str) -> str:
+    """'Thu 3 Dec, 2:15 PM' in the event's zone."""
+    return moment.astimezone(ZoneInfo(tz)).strftime("%a %-d %b, %-I:%M %p")
+
+
+def clock(moment: dt.datetime, tz: str) -> str:
+    return moment.astimezone(ZoneInfo(tz)).strftime("%-I:%M %p")
+
+
+def place(room: str, location: str) -> str:
+    return f"{room}, {location}" if room else location
+
+
+def confirmation(brand: str, name: str, at: str, where: str, chair: int, manage_url: str) -> str:
+    return (
+        f"{brand}: {name}, your chair massage is booked for {at} at {where}, chair {chair}. "
+        f"Change or cancel: {manage_url} {STOP_LINE}"
+    )
+
+
+def moved(brand: str, at: str, where: str, chair: int, manage_url: str) -> str:
+    return (
+        f"{brand}: your chair massage is now {at} at {where}, chair {chair}. "
+        f"Change or cancel: {manage_url}"
+    )
+
+
+def reminder(brand: str, at: str, where: str, screen_url: str | None, manage_url: str) -> str:
+    if screen_url:
+        return (
+            f"{brand}: your chair massage is today at {at}, {where}. Before you sit down, please "
+            f"answer 6 quick questions: {screen_url}"
+        )
+    return f"{brand}: see you today at {at}, {where}. Change or cancel: {manage_url}"
+
+
+def up_next(brand: str, chair: int, at: str, where: str) -> str:
+    return f"{brand}: you're up next! Chair {chair} is ready for you at {at}, {where}."
+
+
+def tips(brand: str, tip_set: str) -> str:
+    return f"{brand}: thanks for coming. {TIPS[tip_set]} {SAFETY_LINE}"

@@ -36,6 +36,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/claim_rush.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

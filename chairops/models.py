@@ -206,6 +206,8 @@ class Booking(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # Counts changes of time, so calendar files update their entry (iCalendar SEQUENCE).
+    revision: Mapped[int] = mapped_column(Integer, default=0)
     # The status before the last move, kept for a short undo on the tablet.
     previous_status: Mapped[str | None] = mapped_column(String(20))
 

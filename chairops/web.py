@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Flask,
     current_app,
@@ -19,6 +21,7 @@ from .errors import ChairopsError, ValidationError
 from .extensions import db
 from .formatting import register_filters
 from .messaging.notify import TextSettings
+from .messaging.outbox import redact_links
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -104,6 +107,17 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
+class RedactTokens(logging.Filter):
+    """Request and error logs name paths like /b/<token>: keep the token out of the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_links(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_links(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ChairopsError, handle_chairops_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
@@ -112,3 +126,10 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(lambda: {"brand": app.config["BRAND_NAME"]})
     register_filters(app)
+    redact = RedactTokens()
+    for logger in (
+        app.logger,
+        *map(logging.getLogger, ("werkzeug", "gunicorn.access", "gunicorn.error")),
+    ):
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(redact)

@@ -17,7 +17,10 @@ def booking_ics(booking: Booking, manage_url: str, brand: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     entry = CalendarEvent()
-    entry.add("uid", f"booking-{booking.id}-{slot.starts_at:%Y%m%dT%H%M%SZ}@{brand}")
+    # One UID per booking, and a SEQUENCE that grows with each change: a moved booking
+    # updates the calendar entry instead of adding a second one.
+    entry.add("uid", f"booking-{booking.id}@{brand}")
+    entry.add("sequence", booking.revision)
     entry.add("summary", f"Chair massage: {event.title}")
     entry.add("dtstart", in_zone(slot.starts_at, event.timezone))
     entry.add("dtend", in_zone(slot.ends_at, event.timezone))

@@ -176,6 +176,8 @@ def move_booking(
         raise SlotTaken(
             "That time just filled up.", next_times=_nearest(session, event, start, now)
         )
+    booking.revision = (booking.revision or 0) + 1
+    session.flush()
     session.refresh(booking, ["slot"])
     if texts and token:
         notify.moved(session, booking, token, texts, now)

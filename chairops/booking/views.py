@@ -27,6 +27,7 @@ from .calendar import booking_ics
 from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
 
 bp = Blueprint("booking", __name__)
+TAKEN = "Sorry, someone just took that time. Here are the nearest free times."
 
 
 class TokenForm(FlaskForm):
@@ -50,50 +51,56 @@ def _claim_limit() -> str:
 def event_page(share_token: str):
     event = event_by_share_token(db.session, share_token)
     form, now = TokenForm(), utcnow()
-    values, errors, notice, status = {}, {}, None, 200
+    page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
+    status = 200
     if form.validate_on_submit():
-        values = request.form.to_dict()
-        claim = Claim(
-            name=values.get("name", ""),
-            phone=values.get("phone", ""),
-            start=values.get("start", ""),
-            sms_consent=values.get("sms_consent") == "yes",
-            email=values.get("email") or None,
-        )
-        try:
-            _, token = claim_slot(db.session, event, claim, now, texts=text_settings())
-            db.session.commit()
-            return redirect(url_for("booking.manage", token=token, new=1), 303)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors, status = exc.errors, 422
-        except SlotTaken:
-            db.session.rollback()
-            notice, status = (
-                "Sorry, someone just took that time. Here are the nearest free times.",
-                409,
-            )
-            values.pop("start", None)
-        except AlreadyBooked:
-            db.session.rollback()
-            notice, status = (
-                "This number already has a booking here. Use the link in your text to change it.",
-                409,
-            )
+        outcome = _claim_from_form(event, request.form.to_dict(), now, page)
+        if isinstance(outcome, str):
+            return redirect(outcome, 303)
+        status = outcome
     elif form.is_submitted():
-        notice, status = "This page was open too long. Please choose your time again.", 400
+        page["notice"], status = "This page was open too long. Please choose your time again.", 400
     options = time_options(db.session, event, now)
+    free = page["nearest"] or [o for o in options if o.available > 0]
     return render_template(
         "booking/event.html",
         event=event,
         form=form,
-        groups=grouped_by_hour([o for o in options if o.available > 0], event.timezone),
+        groups=grouped_by_hour(free, event.timezone),
         open=signup_open(event, now),
         full=not any(o.available for o in options),
-        values=values,
-        errors=errors,
-        notice=notice,
+        **page,
     ), status
+
+
+def _claim_from_form(event, values: dict, now, page: dict) -> str | int:
+    """Claim from the posted form: the manage URL on success, else the status to answer with."""
+    page["values"] = values
+    claim = Claim(
+        name=values.get("name", ""),
+        phone=values.get("phone", ""),
+        start=values.get("start", ""),
+        sms_consent=values.get("sms_consent") == "yes",
+        email=values.get("email") or None,
+    )
+    try:
+        _, token = claim_slot(db.session, event, claim, now, texts=text_settings())
+        db.session.commit()
+        return url_for("booking.manage", token=token, new=1)
+    except ValidationError as exc:
+        db.session.rollback()
+        page["errors"] = exc.errors
+        return 422
+    except SlotTaken as exc:
+        db.session.rollback()
+        values.pop("start", None)
+        page["nearest"] = exc.next_times
+        page["notice"] = TAKEN if exc.next_times else "Sorry, someone just took the last free time."
+        return 409
+    except AlreadyBooked:
+        db.session.rollback()
+        page["notice"] = "This number already has a booking here. Use the link in your text."
+        return 409
 
 
 @bp.get("/b/<token>")

@@ -131,3 +131,42 @@ class TestWithCsrf:
         assert response.status_code == 400
         assert session.query(Booking).count() == 0
         assert client.post("/login", data={"email": "a@b.c", "password": "x"}).status_code == 400
+
+
+def test_moving_keeps_the_calendar_uid_and_raises_its_sequence(client, make, session):
+    event = make.event(chairs=1)
+    _, token = make.booking(event)
+    before = client.get(f"/b/{token}/calendar.ics").get_data(as_text=True)
+    later = client.get(f"/api/v1/public/events/{event.share_token}").json["times"][3]["start"]
+    client.post(f"/b/{token}/move", data={"start": later})
+    after = client.get(f"/b/{token}/calendar.ics").get_data(as_text=True)
+
+    def field(text, name):
+        return next(line for line in text.splitlines() if line.startswith(name + ":")).split(
+            ":", 1
+        )[1]
+
+    assert field(before, "UID") == field(after, "UID")
+    assert int(field(after, "SEQUENCE")) > int(field(before, "SEQUENCE"))
+    assert field(before, "DTSTART;TZID=America/New_York") != field(
+        after, "DTSTART;TZID=America/New_York"
+    )
+
+
+def test_request_logs_never_hold_manage_tokens(client, make, caplog):
+    import logging
+
+    event = make.event()
+    _, token = make.booking(event)
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s',
+        (f"GET /b/{token}/screen HTTP/1.1", 200),
+        None,
+    )
+    for handler_filter in logging.getLogger("werkzeug").filters:
+        handler_filter.filter(record)
+    assert token not in record.getMessage() and "/b/…/screen" in record.getMessage()

@@ -216,7 +216,7 @@ def attendee_advice(outcome: Outcome) -> str:
 
 _MISSING = object()
 _REQUIRED = "Please answer this question."
-_YES_NO = "Answer yes or no (true or false)."
+_YES_NO = "Please answer yes or no."
 
 
 def _lower_back_ticked(areas: object) -> bool:
@@ -228,7 +228,8 @@ def _field_parsers(lower_back: bool) -> dict:
     return {
         "pain_areas": lambda v: _picks(v, AREAS, "area", "an empty list means none"),
         "low_back_pain": _pain if lower_back else lambda v: None,
-        "new_or_different": _optional_flag if lower_back else lambda v: False,
+        # Unanswered is not "not new": R5 (the glute routine) needs a real no.
+        "new_or_different": _flag if lower_back else lambda v: False,
         "leg_symptoms": lambda v: _choice(v, LEG_SYMPTOMS),
         "red_flags": _flag,
         "conditions": lambda v: _picks(v, CONDITIONS, "condition", "an empty list means none"),
@@ -277,10 +278,6 @@ def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(_YES_NO)
     return value
-
-
-def _optional_flag(value: object) -> bool:
-    return False if value is _MISSING or value is None else _flag(value)
 
 
 def _note(value: object) -> str:

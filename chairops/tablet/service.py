@@ -80,7 +80,19 @@ def load_queue(session: Session, chair: Chair) -> ChairQueue:
     return ChairQueue(chair.event, chair, bookings, rules.arrange_queue(entries))
 
 
-def queue_etag(payload: dict) -> str:
+def queue_fingerprint(view: ChairQueue) -> list:
+    """Everything the queue shows, as plain values: it changes whenever the page would."""
+    return [
+        view.chair.late_minutes,
+        [
+            (b.id, b.name, b.status, b.walk_in, b.slot_id, b.updated_at,
+             b.screen.submitted_at if b.screen else None)
+            for b in view.bookings.values()
+        ],
+    ]  # fmt: skip
+
+
+def queue_etag(payload) -> str:
     """A short, stable fingerprint of what the queue shows."""
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]

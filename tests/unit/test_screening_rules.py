@@ -290,6 +290,7 @@ def test_every_bad_field_is_named_at_once():
     assert set(caught.value.errors) == {
         "pain_areas",
         "low_back_pain",
+        "new_or_different",
         "leg_symptoms",
         "red_flags",
         "conditions",
@@ -324,11 +325,17 @@ def test_lists_are_deduplicated_in_a_stable_order():
     assert given.conditions == ("pregnant", "skin")
 
 
-def test_optional_fields_take_their_defaults():
-    data = {name: value for name, value in BACK.items() if name not in ("new_or_different",)}
+def test_the_avoid_note_is_optional():
+    data = dict(BACK)
     del data["avoid_note"]
-    given = Answers.from_dict(data)
-    assert (given.new_or_different, given.avoid_note) == (False, "")
+    assert Answers.from_dict(data).avoid_note == ""
+
+
+def test_with_lower_back_ticked_new_or_different_must_be_answered():
+    data = {name: value for name, value in BACK.items() if name != "new_or_different"}
+    with pytest.raises(InvalidAnswers) as caught:
+        Answers.from_dict({**data, "low_back_pain": 9})
+    assert "new_or_different" in caught.value.errors
 
 
 def test_the_note_is_stripped_and_may_be_140_characters():
@@ -356,7 +363,7 @@ def valid_dicts(draw) -> dict:
     }
     if "lower_back" in areas or draw(st.booleans()):
         data["low_back_pain"] = draw(st.integers(0, 10))
-    if draw(st.booleans()):
+    if "lower_back" in areas or draw(st.booleans()):
         data["new_or_different"] = draw(st.booleans())
     if draw(st.booleans()):
         data["avoid_note"] = draw(st.text(max_size=140))

@@ -48,11 +48,11 @@ from zoneinfo import ZoneInfo
 
 import gunicorn
 import psycopg
+from pgtools import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results" / "claim_rush.json"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PEOPLE = 1000
 CONCURRENCY = 50
 SEED = 20261121
@@ -107,19 +107,6 @@ class Rush:
 
 
 # --- database ---------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database():
-    """Create chairops_bench_<random>, yield its URL, drop it (WITH FORCE) whatever happens."""
-    name = f"chairops_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def analyze(url: str) -> None:
@@ -517,7 +504,7 @@ def create_events(port: int, token: str, server: str) -> tuple[Event, Event]:
 
 
 def run() -> dict:
-    with fresh_database() as url:
+    with fresh_database("chairops_bench") as url:
         app_port, base_port = free_port(), free_port()
         env = app_env(url, app_port)
         token = migrate_and_create_staff(env)

@@ -39,6 +39,9 @@ def from_environment() -> dict:
         "TWILIO_FROM": os.environ.get("TWILIO_FROM", ""),
         "TWILIO_MESSAGING_SERVICE_SID": os.environ.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL", ""),
+        "TWILIO_TIMEOUT_SECONDS": float(os.environ.get("TWILIO_TIMEOUT_SECONDS", "10")),
+        # Texts per second the dispatcher sends at most (0: no cap).
+        "SMS_RATE_PER_SECOND": float(os.environ.get("SMS_RATE_PER_SECOND", "10")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -118,6 +119,14 @@ class RedactTokens(logging.Filter):
         return True
 
 
+def _log_to_stderr(log: logging.Logger) -> None:
+    """chairops' own INFO lines (texts sent, jobs run) reach stderr unless logging is set up."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
+    if not log.handlers and not logging.getLogger().handlers:
+        log.addHandler(default_handler)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(ChairopsError, handle_chairops_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
@@ -126,10 +135,9 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.context_processor(lambda: {"brand": app.config["BRAND_NAME"]})
     register_filters(app)
+    _log_to_stderr(logging.getLogger("chairops"))
     redact = RedactTokens()
-    for logger in (
-        app.logger,
-        *map(logging.getLogger, ("werkzeug", "gunicorn.access", "gunicorn.error")),
-    ):
+    names = ("chairops", "werkzeug", "gunicorn.access", "gunicorn.error")
+    for logger in (app.logger, *map(logging.getLogger, names)):
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(redact)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -27,22 +28,28 @@ def _unavailable(what: str, why: object):
     pytest.skip(f"{what} unavailable: {why}")
 
 
-@pytest.fixture(scope="session")
-def pg_database():
-    """A throwaway PostgreSQL database for this test session, dropped at the end."""
-    name = f"chairops_test_{secrets.token_hex(4)}"
+@contextmanager
+def throwaway_database(prefix: str):
+    """A new PostgreSQL database, yielded as a SQLAlchemy URL, dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         _unavailable("PostgreSQL", exc)
     admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    yield {
-        "url": f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}",
-        "created": False,
-    }
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throwaway PostgreSQL database for this test session, dropped at the end."""
+    with throwaway_database("chairops_test") as url:
+        yield {"url": url, "created": False}
 
 
 class FreshContextClient(FlaskClient):

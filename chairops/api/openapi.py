@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -93,30 +95,18 @@ SCHEMAS = {
         "properties": {
             "pain_areas": {
                 "type": "array",
-                "items": {"enum": ["neck_shoulders", "upper_back", "lower_back", "hips_glutes"]},
+                "items": {"enum": list(AREAS)},
             },
             "low_back_pain": {"type": ["integer", "null"], "minimum": 0, "maximum": 10},
             "new_or_different": {"type": "boolean"},
-            "leg_symptoms": {"enum": ["none", "one_leg", "both_or_weakening"]},
+            "leg_symptoms": {"enum": list(LEG_SYMPTOMS)},
             "red_flags": {"type": "boolean"},
             "conditions": {
                 "type": "array",
-                "items": {
-                    "enum": [
-                        "pregnant",
-                        "pregnancy_complications",
-                        "recent_surgery",
-                        "blood_clot",
-                        "unwell",
-                        "blood_thinners",
-                        "osteoporosis",
-                        "skin",
-                        "recent_injury",
-                    ]
-                },
+                "items": {"enum": list(CONDITIONS)},
             },
-            "pressure": {"enum": ["light", "medium", "firm"]},
-            "avoid_note": {"type": "string", "maxLength": 140},
+            "pressure": {"enum": list(PRESSURES)},
+            "avoid_note": {"type": "string", "maxLength": NOTE_LIMIT},
         },
     },
     "Queue": {

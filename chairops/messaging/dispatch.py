@@ -10,26 +10,27 @@ import datetime as dt
 import logging
 import math
 import random
-import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
 
 from flask import Flask
-from requests import RequestException
-from requests.exceptions import ConnectionError as RequestsConnectionError
-from requests.exceptions import ConnectTimeout
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
-from twilio.base.exceptions import TwilioException
-from urllib3.exceptions import NewConnectionError
 
-from ..booking.phones import mask
 from ..extensions import db
 from ..models import Message, OptOut, utcnow
 from .outbox import redact_links
-from .senders import Sender
+from .senders import (
+    OPTED_OUT,
+    OPTED_OUT_CODE,
+    RETRY,
+    SEND_ERRORS,
+    UNKNOWN,
+    Sender,
+    classify,
+    describe_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,22 @@ LEASE_SECONDS = 60
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 30 * 60
-PERMANENT_CODES = frozenset({21211, 21408, 21612, 21614, 30006})
-OPTED_OUT_CODE = 21610
-RATE_LIMITED_CODE = 20429
-RETRY, FAILED, OPTED_OUT, UNKNOWN = "retry", "failed", "opted_out", "unknown"
-SEND_ERRORS = (TwilioException, RequestException)
 _NOT_FINAL = ("sending", "pending", "unknown")
-_NUMBER = re.compile(r"\+?\d{6,}")
+# Texts sent between two writes of their outcomes; a crash leaves at most these to reconcile.
+RECORD_EVERY = 25
+_ROW = (
+    Message.id,
+    Message.to,
+    Message.body,
+    Message.valid_until,
+    Message.attempts,
+    Message.lease_until,
+)
+_TABLE = Message.__table__
+# One statement records a whole chunk (executemany); a text already final is left alone.
+_RECORD = update(_TABLE).where(
+    _TABLE.c.id == bindparam("_id"), or_(*(_TABLE.c.status == s for s in _NOT_FINAL))
+)
 
 
 def _due(model, now: dt.datetime):
@@ -115,63 +125,53 @@ def _claim_conditionally(session: Session, now, limit: int, values: dict) -> lis
 
 def send_claimed(session: Session, sender: Sender, message_id: int, now: dt.datetime) -> str:
     """Send one claimed text unless it is too late or its number opted out; return its status."""
-    row = session.execute(
-        select(Message.to, Message.body, Message.valid_until, OptOut.phone.label("opted_out"))
+    statuses = send_many(session, sender, [message_id], clock=lambda: now)
+    return statuses[0] if statuses else "skipped"
+
+
+def send_many(
+    session: Session, sender: Sender, message_ids: list[int], clock=utcnow, pace=None
+) -> list[str]:
+    """Re-read claimed texts, send each outside any transaction, then record them together."""
+    rows = session.execute(
+        select(*_ROW, OptOut.phone.label("opted_out"))
         .outerjoin(OptOut, OptOut.phone == Message.to)
-        .where(Message.id == message_id, Message.status == "sending")
-    ).one_or_none()
-    if row is None:
-        session.commit()
-        return "skipped"
-    if row.valid_until is not None and row.valid_until <= now:
-        return _finish(session, message_id, status="dropped", lease_until=None)
-    if row.opted_out:
-        return _finish(session, message_id, status="suppressed", lease_until=None)
+        .where(Message.id.in_(message_ids), Message.status == "sending")
+        .order_by(Message.id)
+    ).all()
     session.commit()  # no transaction stays open while the provider answers
+    outcomes = []
+    for row in rows:
+        if pace:
+            pace()
+        outcomes.append(_attempt(sender, row, clock()))
+    _record(session, rows, outcomes, clock())
+    return [values["status"] for values in outcomes]
+
+
+def _record(session: Session, rows, outcomes: list[dict], now: dt.datetime) -> None:
+    for row, values in zip(rows, outcomes, strict=True):
+        if values["error_code"] == str(OPTED_OUT_CODE):
+            record_opt_out(session, row.to, "twilio_21610", now)
+    if outcomes:
+        session.execute(_RECORD, outcomes)
+    session.commit()
+
+
+def _attempt(sender: Sender, row, now: dt.datetime) -> dict:
+    values = {"_id": row.id, "status": "sent", "provider_sid": None, "sent_at": None}
+    values |= {"body": row.body, "error_code": None, "error_text": None}
+    values |= {"next_attempt_at": None, "lease_until": None}
+    if row.valid_until is not None and row.valid_until <= now:
+        return values | {"status": "dropped"}
+    if row.opted_out:
+        return values | {"status": "suppressed"}
     left = math.ceil((row.valid_until - now).total_seconds()) if row.valid_until else None
     try:
         result = sender.send(row.to, row.body, valid_until_seconds=left)
-    except SEND_ERRORS as exc:
-        return record_failure(session, message_id, row.to, exc, now)
-    return _finish(
-        session, message_id, status="sent", provider_sid=result.sid, sent_at=now,
-        body=redact_links(row.body), lease_until=None, error_code=None, error_text=None,
-    )  # fmt: skip
-
-
-def _finish(session: Session, message_id: int, **values) -> str:
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(_NOT_FINAL))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return values["status"]
-
-
-def classify(exc: Exception) -> str:
-    """What a send error means: retry later, failed for good, opted out, or unknown."""
-    code, status = getattr(exc, "code", None), getattr(exc, "status", None)
-    if code == OPTED_OUT_CODE:
-        return OPTED_OUT
-    if code in PERMANENT_CODES:
-        return FAILED
-    if status == 429 or code == RATE_LIMITED_CODE:
-        return RETRY
-    if isinstance(exc, TwilioException) and isinstance(status, int):
-        if status >= 500:
-            return UNKNOWN  # Twilio may have accepted it before failing
-        # Bad credentials may be fixed soon; any other refusal would repeat itself.
-        return RETRY if status in (401, 403) else FAILED
-    return RETRY if _never_left(exc) else UNKNOWN
-
-
-def _never_left(exc: Exception) -> bool:
-    if isinstance(exc, ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(exc, RequestsConnectionError) and isinstance(reason, NewConnectionError)
+    except Exception as exc:  # noqa: BLE001 - whatever it was, the text may or may not have left
+        return values | _failure(row, exc, now)
+    return values | {"provider_sid": result.sid, "sent_at": now, "body": redact_links(row.body)}
 
 
 def backoff(attempt: int, rand=random.random) -> dt.timedelta:
@@ -180,35 +180,22 @@ def backoff(attempt: int, rand=random.random) -> dt.timedelta:
     return dt.timedelta(seconds=ceiling / 2 + rand() * ceiling / 2)
 
 
-def _error_fields(exc: Exception) -> tuple[str | None, str]:
-    code = getattr(exc, "code", None)
-    text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or type(exc).__name__
-    # Twilio's messages quote the number; keep only its last digits, as everywhere else.
-    text = _NUMBER.sub(lambda m: mask(m.group()), str(text))
-    return (str(code) if code is not None else None), text[:300]
-
-
-def record_failure(
-    session: Session, message_id: int, to: str, exc: Exception, now: dt.datetime
-) -> str:
-    """Record a send error: back off and retry, fail for good, opt the number out, or unknown."""
+def _failure(row, exc: Exception, now: dt.datetime) -> dict:
+    """What to record after a send error: retry later, failed for good, opted out, or unknown."""
     outcome = classify(exc)
-    code, text = _error_fields(exc)
+    code, text = describe_error(exc)
+    expected = isinstance(exc, SEND_ERRORS)
+    log.warning("text %s: %s (code %s): %s", row.id, type(exc).__name__, code, outcome,
+                exc_info=not expected)  # fmt: skip
     values = {"error_code": code, "error_text": text}
-    if outcome == RETRY:
-        attempts = session.scalar(select(Message.attempts).where(Message.id == message_id))
-        if attempts < MAX_ATTEMPTS:
-            retry_at = now + backoff(attempts)
-            values |= {"status": "pending", "next_attempt_at": retry_at, "lease_until": None}
-        else:
-            values["status"] = "failed"
-    elif outcome == OPTED_OUT:
-        record_opt_out(session, to, "twilio_21610", now)
-        values |= {"status": "suppressed", "lease_until": None}
-    else:
-        values["status"] = outcome  # failed for good, or unknown (its lease delays reconciling)
-    log.warning("text %s: %s (code %s) -> %s", message_id, type(exc).__name__, code, outcome)
-    return _finish(session, message_id, **values)
+    if outcome == RETRY and row.attempts < MAX_ATTEMPTS:
+        return values | {"status": "pending", "next_attempt_at": now + backoff(row.attempts)}
+    if outcome == OPTED_OUT:
+        return values | {"status": "suppressed"}
+    if outcome == UNKNOWN:
+        # Reconciled once this lease has expired, so a late answer has time to be recorded.
+        return values | {"status": "unknown", "lease_until": row.lease_until}
+    return values | {"status": "failed"}
 
 
 def record_opt_out(session: Session, phone: str, source: str, now: dt.datetime) -> int:
@@ -280,23 +267,18 @@ def _settle(session: Session, row, sid: str | None, now: dt.datetime) -> str:
     return values["status"]
 
 
-def _paced(items: Iterable[int], rate: float | None) -> Iterator[int]:
-    start = time.monotonic()
-    for i, item in enumerate(items):
-        delay = start + i / rate - time.monotonic() if rate else 0
+def _pacer(rate: float | None):
+    """A function that sleeps just enough to keep calls under `rate` a second (none: no cap)."""
+    next_at = time.monotonic()
+
+    def pace() -> None:
+        nonlocal next_at
+        delay = next_at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        yield item
+        next_at = max(next_at, time.monotonic()) + 1 / rate
 
-
-def _send_logged(session: Session, sender: Sender, message_id: int) -> str:
-    try:
-        return send_claimed(session, sender, message_id, utcnow())
-    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-        # The row stays `sending`; reconciliation settles it once its lease expires.
-        log.exception("text %s: unexpected error while sending", message_id)
-        session.rollback()
-        return "error"
+    return pace if rate else None
 
 
 def dispatch_once(app: Flask, limit: int = 100, rate_per_second: float | None = None) -> dict:
@@ -304,14 +286,23 @@ def dispatch_once(app: Flask, limit: int = 100, rate_per_second: float | None = 
     if rate_per_second is None:
         rate_per_second = app.config.get("SMS_RATE_PER_SECOND", 10)
     rate = float(rate_per_second) if rate_per_second else None  # 0 or none: no cap
-    sender = app.extensions["sms_sender"]
+    sender, pace = app.extensions["sms_sender"], _pacer(rate)
     # The lease outlasts the whole paced batch, so no row is reconciled while still queued here.
     lease = LEASE_SECONDS + (limit / rate if rate else 0)
+    # Outcomes are written within about half a second, before most status callbacks arrive.
+    every = max(1, min(RECORD_EVERY, int(rate / 2))) if rate else RECORD_EVERY
     with app.app_context(), db.engine.connect() as connection, Session(bind=connection) as session:
         ids = claim_due(session, utcnow(), limit, lease_seconds=lease)
         counts = Counter(claimed=len(ids))
-        for message_id in _paced(ids, rate):
-            counts[_send_logged(session, sender, message_id)] += 1
+        for start in range(0, len(ids), every):
+            chunk = ids[start : start + every]
+            try:
+                counts.update(send_many(session, sender, chunk, pace=pace))
+            except Exception:  # noqa: BLE001 - one bad chunk must not stop the batch
+                # Its rows stay `sending`; reconciliation settles them once the lease expires.
+                log.exception("texts %s..%s: could not record", chunk[0], chunk[-1])
+                session.rollback()
+                counts["error"] += len(chunk)
     return dict(counts)
 
 

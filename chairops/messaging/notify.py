@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from ..models import Booking
+from ..models import Booking, Message
 from . import rules, texts
 from .outbox import cancel_pending, enqueue, pending_for
 
@@ -27,6 +27,16 @@ class TextSettings(NamedTuple):
         return f"{self.base_url}/b/{token}/screen"
 
 
+class Text(NamedTuple):
+    """One text for a booking, before it is written to the outbox."""
+
+    kind: str
+    body: str
+    key: str
+    send_at: dt.datetime
+    valid_until: dt.datetime | None = None
+
+
 def _textable(booking: Booking) -> bool:
     return bool(booking.phone) and booking.sms_consent
 
@@ -36,11 +46,14 @@ def _key(booking: Booking, kind: str) -> str:
     return f"booking:{booking.id}:{kind}:{booking.slot_id}"
 
 
-def _text(session, booking: Booking, kind: str, body: str, key: str, send_at, valid_until=None):
-    """One text to the booking's phone; the STOP line is added if it is the number's first."""
+def _write(session: Session, booking: Booking, text: Text | None) -> Message | None:
+    """Add or update one text; the STOP line is added if it is the number's first."""
+    if text is None:
+        return None
     return enqueue(
-        session, to=booking.phone, kind=kind, body=body, key=key, send_at=send_at,
-        booking=booking, valid_until=valid_until, first_text_line=texts.STOP_LINE,
+        session, to=booking.phone, kind=text.kind, body=text.body, key=text.key,
+        send_at=text.send_at, booking=booking, valid_until=text.valid_until,
+        first_text_line=texts.STOP_LINE,
     )  # fmt: skip
 
 
@@ -48,13 +61,25 @@ def booked(session: Session, booking: Booking, token: str, cfg: TextSettings, no
     """Confirmation now, the morning reminder and the "up next" text later."""
     if not _textable(booking):
         return
-    event, slot = booking.event, booking.slot
-    body = texts.confirmation(
-        cfg.brand, booking.name.split()[0], texts.when(slot.starts_at, event.timezone),
-        texts.place(event.room, event.location), slot.chair.number, cfg.manage_url(token),
-    )  # fmt: skip
-    _text(session, booking, "confirmation", body, _key(booking, "confirmation"), now)
-    _schedule(session, booking, token, cfg, now)
+    # A booking made this instant has no texts yet and its confirmation says how to stop, so
+    # they are simply added (inserted together at commit; the unique key still guards them).
+    items = [_confirmation(booking, token, cfg, now, texts.confirmation)]
+    items += [t for t in (_reminder(booking, token, cfg, now), _up_next(booking, cfg, now)) if t]
+    session.add_all(
+        Message(
+            to=booking.phone,
+            kind=t.kind,
+            body=t.body,
+            idempotency_key=t.key,
+            send_at=t.send_at,
+            valid_until=t.valid_until,
+            status="pending",
+            attempts=0,
+            booking=booking,
+            event_id=booking.event_id,
+        )  # fmt: skip
+        for t in items
+    )
 
 
 def moved(session: Session, booking: Booking, token: str, cfg: TextSettings, now: dt.datetime):
@@ -62,13 +87,9 @@ def moved(session: Session, booking: Booking, token: str, cfg: TextSettings, now
     cancel_pending(session, booking.id, SCHEDULED)
     if not _textable(booking):
         return
-    event, slot = booking.event, booking.slot
-    body = texts.moved(
-        cfg.brand, texts.when(slot.starts_at, event.timezone),
-        texts.place(event.room, event.location), slot.chair.number, cfg.manage_url(token),
-    )  # fmt: skip
-    _text(session, booking, "confirmation", body, _key(booking, "confirmation"), now)
-    _schedule(session, booking, token, cfg, now)
+    _write(session, booking, _confirmation(booking, token, cfg, now, _moved_wording))
+    _write(session, booking, _reminder(booking, token, cfg, now))
+    _write(session, booking, _up_next(booking, cfg, now))
 
 
 def cancelled(session: Session, booking: Booking) -> int:
@@ -76,50 +97,56 @@ def cancelled(session: Session, booking: Booking) -> int:
     return cancel_pending(session, booking.id)
 
 
-def _schedule(session: Session, booking: Booking, token: str, cfg: TextSettings, now):
+def _moved_wording(brand, _name, at, where, chair, manage_url):
+    return texts.moved(brand, at, where, chair, manage_url)
+
+
+def _confirmation(booking: Booking, token: str, cfg: TextSettings, now, wording) -> Text:
+    event, slot = booking.event, booking.slot
+    body = wording(
+        cfg.brand, booking.name.split()[0], texts.when(slot.starts_at, event.timezone),
+        texts.place(event.room, event.location), slot.chair.number, cfg.manage_url(token),
+    )  # fmt: skip
+    return Text("confirmation", body, _key(booking, "confirmation"), now)
+
+
+def _reminder(booking: Booking, token: str, cfg: TextSettings, now) -> Text | None:
     event, slot = booking.event, booking.slot
     remind_at = rules.reminder_time(event.date, event.timezone)
-    if rules.wants_reminder(now, remind_at, slot.starts_at):
-        _reminder(session, booking, cfg, token, remind_at, screen_done=booking.screen is not None)
-    _up_next(session, booking, cfg, now)
+    if not rules.wants_reminder(now, remind_at, slot.starts_at):
+        return None
+    body = _reminder_body(booking, cfg, token, screen_done=booking.screen is not None)
+    return Text("reminder", body, _key(booking, "reminder"), remind_at, slot.starts_at)
 
 
-def _reminder(session, booking: Booking, cfg: TextSettings, token: str, at, screen_done: bool):
+def _reminder_body(booking: Booking, cfg: TextSettings, token: str, screen_done: bool) -> str:
     event, slot = booking.event, booking.slot
-    body = texts.reminder(
+    return texts.reminder(
         cfg.brand, texts.clock(slot.starts_at, event.timezone),
         texts.place(event.room, event.location),
         None if screen_done else cfg.screen_url(token), cfg.manage_url(token),
     )  # fmt: skip
-    key = _key(booking, "reminder")
-    return _text(session, booking, "reminder", body, key, at, valid_until=slot.starts_at)
 
 
 def screened(session: Session, booking: Booking, token: str, cfg: TextSettings):
     """Once the screen is done, the morning reminder stops asking for it."""
     pending = pending_for(session, booking.id, "reminder")
     if pending is not None:
-        event, slot = booking.event, booking.slot
-        pending.body = texts.reminder(
-            cfg.brand, texts.clock(slot.starts_at, event.timezone),
-            texts.place(event.room, event.location), None, cfg.manage_url(token),
-        )  # fmt: skip
+        pending.body = _reminder_body(booking, cfg, token, screen_done=True)
 
 
-def _up_next(session: Session, booking: Booking, cfg: TextSettings, now, send_at=None):
+def _up_next(booking: Booking, cfg: TextSettings, now, send_at=None) -> Text | None:
     event, slot = booking.event, booking.slot
     at, expected = rules.up_next_window(
         slot.starts_at, event.reminder_lead_minutes, slot.chair.late_minutes
     )
-    send_at = send_at or at
     if expected <= now:
         return None
     body = texts.up_next(
         cfg.brand, slot.chair.number, texts.clock(expected, event.timezone),
         texts.place(event.room, event.location),
     )  # fmt: skip
-    key = _key(booking, "up_next")
-    return _text(session, booking, "up_next", body, key, max(send_at, now), valid_until=expected)
+    return Text("up_next", body, _key(booking, "up_next"), max(send_at or at, now), expected)
 
 
 def chair_changed(
@@ -127,9 +154,8 @@ def chair_changed(
 ):
     """Running late, or the previous person finished early: move the waiting people's "up next"."""
     for booking in waiting:
-        if not _textable(booking):
-            continue
-        _up_next(session, booking, cfg, now, send_at=now if booking is early else None)
+        if _textable(booking):
+            _write(session, booking, _up_next(booking, cfg, now, now if booking is early else None))
 
 
 def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.datetime):
@@ -141,6 +167,6 @@ def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.dat
         return None
     event = booking.event
     due = now + dt.timedelta(minutes=event.aftercare_delay_minutes)
-    body = texts.tips(cfg.brand, tip_set)
     send_at = rules.hold_to_quiet_hours(due, event.timezone)
-    return _text(session, booking, "tips", body, f"booking:{booking.id}:tips", send_at)
+    key = f"booking:{booking.id}:tips"
+    return _write(session, booking, Text("tips", texts.tips(cfg.brand, tip_set), key, send_at))

@@ -37,9 +37,11 @@ def enqueue(
             existing.status, existing.send_at = "pending", send_at
             existing.valid_until = valid_until
             kept_stop = bool(first_text_line) and existing.body.endswith(first_text_line)
+            kept_stop = kept_stop and first_text_line not in body
             existing.body = f"{body} {first_text_line}" if kept_stop else body
         return existing
-    if first_text_line and not session.scalar(select(exists().where(Message.to == to))):
+    first = first_text_line and first_text_line not in body
+    if first and not session.scalar(select(exists().where(Message.to == to))):
         body = f"{body} {first_text_line}"
     message = Message(
         to=to, kind=kind, body=body, idempotency_key=key, send_at=send_at,

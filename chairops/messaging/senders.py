@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask
+from requests import RequestException
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ConnectTimeout
+from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import NewConnectionError
 
 from ..booking.phones import mask
 from ..models import utcnow
@@ -22,6 +28,13 @@ from .outbox import redact_links
 log = logging.getLogger(__name__)
 
 TWILIO_API = "https://api.twilio.com"
+# What a failed send means for the text: see classify().
+RETRY, FAILED, OPTED_OUT, UNKNOWN = "retry", "failed", "opted_out", "unknown"
+PERMANENT_CODES = frozenset({21211, 21408, 21612, 21614, 30006})
+OPTED_OUT_CODE = 21610
+RATE_LIMITED_CODE = 20429
+SEND_ERRORS = (TwilioException, RequestException)
+_NUMBER = re.compile(r"\+?\d{6,}")
 # Twilio accepts a validity period of 1 second to 10 hours.
 MAX_VALIDITY_SECONDS = 36000
 
@@ -136,9 +149,8 @@ class TwilioSender:
             params["messaging_service_sid"] = self.messaging_service_sid
             # Twilio honours a validity period only for texts sent through a messaging service.
             if valid_until_seconds is not None:
-                params["validity_period"] = max(
-                    1, min(int(valid_until_seconds), MAX_VALIDITY_SECONDS)
-                )
+                seconds = min(int(valid_until_seconds), MAX_VALIDITY_SECONDS)
+                params["validity_period"] = max(1, seconds)
         else:
             params["from_"] = self.from_
         message = self.client.messages.create(**params)
@@ -150,6 +162,39 @@ class TwilioSender:
             if message.body == body:
                 return message.sid
         return None
+
+
+def classify(exc: Exception) -> str:
+    """What a send error means: retry later, failed for good, opted out, or unknown."""
+    code, status = getattr(exc, "code", None), getattr(exc, "status", None)
+    if code == OPTED_OUT_CODE:
+        return OPTED_OUT
+    if code in PERMANENT_CODES:
+        return FAILED
+    if status == 429 or code == RATE_LIMITED_CODE:
+        return RETRY
+    if isinstance(exc, TwilioException) and isinstance(status, int):
+        if status >= 500:
+            return UNKNOWN  # Twilio may have accepted it before failing
+        # Bad credentials may be fixed soon; any other refusal would repeat itself.
+        return RETRY if status in (401, 403) else FAILED
+    return RETRY if _never_left(exc) else UNKNOWN
+
+
+def _never_left(exc: Exception) -> bool:
+    if isinstance(exc, ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, RequestsConnectionError) and isinstance(reason, NewConnectionError)
+
+
+def describe_error(exc: Exception) -> tuple[str | None, str]:
+    """The error code and a short text to keep, without a full phone number."""
+    code = getattr(exc, "code", None)
+    text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or type(exc).__name__
+    # Twilio's messages quote the number; keep only its last digits, as everywhere else.
+    text = _NUMBER.sub(lambda m: mask(m.group()), str(text))
+    return (str(code) if code is not None else None), text[:300]
 
 
 def build_sender(config, http_client: HttpClient | None = None) -> Sender:

@@ -64,3 +64,19 @@ def up_next(brand: str, chair: int, at: str, where: str) -> str:
 
 def tips(brand: str, tip_set: str) -> str:
     return f"{brand}: thanks for coming. {TIPS[tip_set]} {SAFETY_LINE}"
+
+
+def help_text(brand: str) -> str:
+    """The answer to HELP: who we are and how to stop."""
+    return (
+        f"{brand}: texts about your chair massage booking. To change or cancel, use the link in "
+        "your confirmation text. " + STOP_LINE
+    )
+
+
+def other_reply_text(brand: str) -> str:
+    """The answer to anything that is not a keyword: nobody reads replies here."""
+    return (
+        f"{brand}: replies to this number are not read. To change or cancel your chair massage, "
+        "use the link in your confirmation text."
+    )

@@ -19,7 +19,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from ..booking.phones import mask
 from ..extensions import db
 from ..models import Message, OptOut, utcnow
-from .dispatch import OPTED_OUT_CODE, record_opt_in, record_opt_out
+from . import texts
+from .dispatch import record_opt_in, record_opt_out
+from .senders import OPTED_OUT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +49,6 @@ _MOVES_FROM = {
 _E164 = re.compile(r"\+[1-9]\d{6,18}")
 
 
-def help_text(brand: str) -> str:
-    """The answer to HELP: who we are and how to stop."""
-    return (
-        f"{brand}: texts about your chair massage booking. To change or cancel, use the link in "
-        "your confirmation text. Reply STOP to opt out."
-    )
-
-
-def other_reply_text(brand: str) -> str:
-    """The answer to anything that is not a keyword: nobody reads replies here."""
-    return (
-        f"{brand}: replies to this number are not read. To change or cancel your chair massage, "
-        "use the link in your confirmation text."
-    )
-
-
 def answer_inbound(
     session: Session, phone: str, body: str, now: dt.datetime, brand: str
 ) -> str | None:
@@ -79,7 +65,7 @@ def answer_inbound(
         return None
     if known and session.get(OptOut, phone) is not None:
         return None  # an opted-out number gets nothing from us, replies included
-    return help_text(brand) if word in HELP_WORDS else other_reply_text(brand)
+    return texts.help_text(brand) if word in HELP_WORDS else texts.other_reply_text(brand)
 
 
 def apply_status(

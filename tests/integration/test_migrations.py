@@ -1,8 +1,5 @@
 """`flask db upgrade` on an empty database gives exactly the schema the models describe."""
 
-import secrets
-
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 
 from chairops import create_app
 from chairops.extensions import db
-from tests.conftest import PG_ADMIN_URL, _unavailable
+from tests.conftest import throwaway_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -18,16 +15,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return
-    name = f"chairops_migrate_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        _unavailable("PostgreSQL", exc)
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with throwaway_database("chairops_migrate") as url:
+        yield url
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrades_cleanly(empty_database):

@@ -49,7 +49,7 @@ def test_booking_writes_confirmation_reminder_and_up_next(make, session):
     assert set(sent) == {"confirmation", "reminder", "up_next"}
     confirmation = sent["confirmation"]
     assert f"https://chairops.example/b/{token}" in confirmation.body
-    assert "Reply STOP to opt out." in confirmation.body and confirmation.to == phone(1)
+    assert confirmation.body.count("Reply STOP to opt out.") == 1 and confirmation.to == phone(1)
     assert sent["reminder"].send_at == reminder_time(event.date, event.timezone)
     assert f"/b/{token}/screen" in sent["reminder"].body
     up_next = sent["up_next"]

@@ -147,3 +147,29 @@ def test_tablet_pages_sign_in_pick_chair_act_and_poll(client, setup, session):
     session.expire_all()
     assert session.get(Booking, booking.id).status == "booked"
     assert b"chairs/2" in client.get("/tablet/").data
+
+
+def test_the_therapist_takes_the_screen_on_the_tablet(client, make, session):
+    event = make.event(chairs=1)
+    therapist = make.user("therapist")
+    event.chairs[0].therapist = therapist
+    session.commit()
+    booking, _ = make.booking(event)
+    client.post("/login", data={"email": therapist.email, "password": PASSWORD})
+    form = client.get(f"/tablet/bookings/{booking.id}/screen")
+    assert form.status_code == 200 and f"Questions for {booking.name}" in form.get_data(
+        as_text=True
+    )
+    answers = {
+        "pain_areas": ["lower_back"], "low_back_pain": "7", "new_or_different": "no",
+        "leg_symptoms": "none", "red_flags": "no", "pressure": "medium",
+    }  # fmt: skip
+    done = client.post(f"/tablet/bookings/{booking.id}/screen", data=answers)
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/chairs/{1}")
+    session.expire_all()
+    screen = session.get(Booking, booking.id).screen
+    assert (screen.rule, screen.taken_by) == ("R5", "therapist")
+    stranger = make.user("therapist")
+    client.post("/logout")
+    client.post("/login", data={"email": stranger.email, "password": PASSWORD})
+    assert client.get(f"/tablet/bookings/{booking.id}/screen").status_code == 404

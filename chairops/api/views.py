@@ -11,6 +11,7 @@ from ..errors import EventNotFound, ValidationError
 from ..events.service import (
     create_event,
     event_by_share_token,
+    event_fields,
     event_for,
     publish_event,
     slot_count,
@@ -69,20 +70,11 @@ def booking_json(booking: Booking, token: str | None) -> dict:
 
 
 def event_json(event: Event) -> dict:
-    return {
+    return event_fields(event) | {
         "id": event.id,
         "company_id": event.company_id,
         "share_token": event.share_token,
         "status": event.status,
-        "title": event.title,
-        "location": event.location,
-        "timezone": event.timezone,
-        "date": event.date.isoformat(),
-        "start_time": event.start_time.strftime("%H:%M"),
-        "end_time": event.end_time.strftime("%H:%M"),
-        "chairs": event.chairs_count,
-        "slot_minutes": event.slot_minutes,
-        "buffer_minutes": event.buffer_minutes,
         "slots": slot_count(db.session, event),
         "signup_url": public_url("booking.event_page", share_token=event.share_token),
     }

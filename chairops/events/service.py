@@ -23,6 +23,22 @@ class TimeOption(NamedTuple):
     available: int
 
 
+def event_fields(event: Event) -> dict:
+    """The event's fields as a coordinator types them (the input of validate_event)."""
+    return {
+        "title": event.title,
+        "location": event.location,
+        "room": event.room,
+        "timezone": event.timezone,
+        "date": event.date.isoformat(),
+        "start_time": event.start_time.strftime("%H:%M"),
+        "end_time": event.end_time.strftime("%H:%M"),
+        "chairs": event.chairs_count,
+        "slot_minutes": event.slot_minutes,
+        "buffer_minutes": event.buffer_minutes,
+    }
+
+
 def validate_event(raw: dict, now: dt.datetime | None = None) -> EventInput:
     """Parse event fields, raising the web-facing ValidationError."""
     try:

@@ -12,6 +12,8 @@ from ..extensions import db
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
 from ..tablet.service import assign_therapist, therapists
+from ..web import text_settings
+from .changes import cancel_event, update_details
 from .service import (
     create_event,
     event_for,
@@ -145,4 +147,40 @@ def assign(event_id: int, number: int):
     except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _changeable(event_id: int):
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator") or not PublishForm().validate_on_submit():
+        abort(404)
+    return event
+
+
+@bp.post("/staff/events/<int:event_id>/details")
+@login_required
+def change_details(event_id: int):
+    event = _changeable(event_id)
+    try:
+        form, now = request.form, utcnow()
+        changed = update_details(db.session, event, form, current_user, now, text_settings())
+        db.session.commit()
+        moved = {"location", "room"} & set(changed)
+        flash("Saved. Booked people are texted the new place." if moved else "Saved.", "info")
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.post("/staff/events/<int:event_id>/cancel")
+@login_required
+def cancel(event_id: int):
+    event = _changeable(event_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm cancelling the whole event.", "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    cancelled = cancel_event(db.session, event, current_user, utcnow(), text_settings())
+    db.session.commit()
+    flash(f"Event cancelled. {len(cancelled)} booked people are being texted.", "info")
     return redirect(url_for("events.detail", event_id=event.id))

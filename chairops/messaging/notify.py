@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Booking, Message
+from ..models import Booking, Message, OptOut
 from . import rules, texts
 from .outbox import cancel_pending, enqueue, pending_for
 
@@ -170,3 +171,26 @@ def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.dat
     send_at = rules.hold_to_quiet_hours(due, event.timezone)
     key = f"booking:{booking.id}:tips"
     return _write(session, booking, Text("tips", texts.tips(cfg.brand, tip_set), key, send_at))
+
+
+def _opted_out(session: Session, phones: set[str]) -> set[str]:
+    if not phones:
+        return set()
+    return set(session.scalars(select(OptOut.phone).where(OptOut.phone.in_(phones))))
+
+
+def event_news(session: Session, bookings: list[Booking], kind: str, cfg: TextSettings, now):
+    """Tell each textable booking its event was cancelled or changed; skip opted-out numbers."""
+    people = [b for b in bookings if _textable(b)]
+    stopped = _opted_out(session, {b.phone for b in people})
+    for booking in people:
+        if booking.phone in stopped:
+            continue
+        event, slot = booking.event, booking.slot
+        at = texts.when(slot.starts_at, event.timezone)
+        if kind == "event_cancelled":
+            body = texts.event_cancelled(cfg.brand, event.title, at)
+        else:
+            body = texts.event_changed(cfg.brand, at, texts.place(event.room, event.location))
+        key = f"event:{event.id}:{kind}:{booking.id}:{now:%Y%m%dT%H%M%S%f}"
+        _write(session, booking, Text(kind, body, key, now))

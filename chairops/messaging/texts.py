@@ -80,3 +80,14 @@ def other_reply_text(brand: str) -> str:
         f"{brand}: replies to this number are not read. To change or cancel your chair massage, "
         "use the link in your confirmation text."
     )
+
+
+def event_cancelled(brand: str, title: str, at: str) -> str:
+    return (
+        f"{brand}: sorry, {title} is cancelled, so your chair massage on {at} is off. "
+        "We hope to see you at the next one."
+    )
+
+
+def event_changed(brand: str, at: str, where: str) -> str:
+    return f"{brand}: your chair massage on {at} is now at {where}. The time stays the same."

@@ -170,3 +170,21 @@ def test_request_logs_never_hold_manage_tokens(client, make, caplog):
     for handler_filter in logging.getLogger("werkzeug").filters:
         handler_filter.filter(record)
     assert token not in record.getMessage() and "/b/…/screen" in record.getMessage()
+
+
+def test_coordinator_cancels_own_event_but_not_another_companys(client, make, session):
+    mine = make.event()
+    other = make.event()
+    make.booking(mine)
+    sign_in(client, make.user("coordinator", company=mine.company))
+    assert (
+        client.post(f"/staff/events/{other.id}/cancel", data={"confirm": "yes"}).status_code == 404
+    )
+    assert client.post(f"/staff/events/{other.id}/details", data={"room": "X"}).status_code == 404
+    client.post(f"/staff/events/{mine.id}/cancel", data={})
+    session.expire_all()
+    assert session.get(Event, mine.id).status == "published"
+    client.post(f"/staff/events/{mine.id}/cancel", data={"confirm": "yes"})
+    session.expire_all()
+    assert session.get(Event, mine.id).status == "cancelled"
+    assert session.get(Event, other.id).status == "published"

@@ -245,6 +245,90 @@ class Screen(db.Model):
     booking: Mapped[Booking] = relationship(back_populates="screen")
 
 
+WAITLIST_STATUSES = ("waiting", "offered", "booked", "expired", "declined", "left", "closed")
+# waiting and offered hold a place in line; the others are finished.
+LIVE_WAITLIST_STATUSES = ("waiting", "offered")
+_LIVE_WAITLIST_SQL = "status IN ('waiting', 'offered')"
+
+
+class WaitlistEntry(db.Model):
+    """Someone waiting for a chair at a full event; a freed slot goes to the first in line."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint(f"status IN {WAITLIST_STATUSES}", name="ck_waitlist_status"),
+        # One place in line per number and event.
+        Index(
+            "uq_waitlist_event_phone_live",
+            "event_id",
+            "phone",
+            unique=True,
+            postgresql_where=text(_LIVE_WAITLIST_SQL),
+            sqlite_where=text(_LIVE_WAITLIST_SQL),
+        ),
+        # A slot is offered to one person at a time.
+        Index(
+            "uq_waitlist_offered_slot",
+            "offered_slot_id",
+            unique=True,
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
+        Index("ix_waitlist_event_status_position", "event_id", "status", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(20))
+    sms_consent_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    position: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    # The token of the waitlist link (status page, leave the list, claim an offer); hash only.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    offered_slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("slots.id", ondelete="SET NULL")
+    )
+    offered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    offer_expires_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    offered_slot: Mapped[Slot | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_WAITLIST_STATUSES
+
+
+INVITE_ROLES = ("coordinator", "therapist")
+
+
+class Invite(db.Model):
+    """A single-use link that lets a new coordinator or therapist set their password."""
+
+    __tablename__ = "invites"
+    __table_args__ = (CheckConstraint(f"role IN {INVITE_ROLES}", name="ck_invites_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    used_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    company: Mapped[Company | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
 class AuditEntry(db.Model):
     """Who looked at or changed what: health data access, status changes, exports."""
 

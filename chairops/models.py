@@ -286,9 +286,7 @@ class WaitlistEntry(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="waiting")
     # The token of the waitlist link (status page, leave the list, claim an offer); hash only.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    offered_slot_id: Mapped[int | None] = mapped_column(
-        ForeignKey("slots.id", ondelete="SET NULL")
-    )
+    offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
     offered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.views import bp as api_bp
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
+    from .coordinator.views import bp as coordinator_bp
     from .events.views import bp as events_bp
     from .messaging import senders
     from .messaging.commands import bp as messaging_cli_bp
@@ -42,9 +43,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .messaging.webhooks import bp as twilio_bp
     from .screening.views import bp as screening_bp
     from .tablet.views import bp as tablet_bp
+    from .team.views import bp as team_bp
+    from .waitlist.views import bp as waitlist_bp
 
     blueprints = (accounts_bp, events_bp, booking_bp, screening_bp, tablet_bp, api_bp, cli_bp)
     blueprints += (outbox_bp, twilio_bp, messaging_cli_bp)
+    blueprints += (coordinator_bp,)
+    blueprints += (waitlist_bp,)
+    blueprints += (team_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

@@ -16,6 +16,7 @@ from .events.service import create_event, publish_event, time_options, validate_
 from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
+from .waitlist import service as waitlist
 from .web import public_url, text_settings
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -31,6 +32,8 @@ DEMO_ATTENDEES = (
     ("Priya Shah", "+12025550142"),
     ("Lee Chen", "+12025550143"),
 )
+DEMO_WAITLIST = (("Jo Park", "+12025550144"), ("Ana Ruiz", "+12025550145"))
+FULL_EVENT_TITLE = "Lunch-hour express"
 
 
 @bp.cli.command("create-user")
@@ -98,6 +101,11 @@ def seed_demo_command():
     )
     if event is None:
         event = _demo_event(company, users["therapist"])
+    full = db.session.scalar(
+        select(Event).where(Event.company_id == company.id, Event.title == FULL_EVENT_TITLE)
+    )
+    if full is None:
+        full = _full_demo_event(company)
     db.session.commit()
     click.echo("\nchairops demo is ready.\n")
     click.echo(f"  Staff sign-in:      {public_url('accounts.login')}")
@@ -107,7 +115,30 @@ def seed_demo_command():
         f"  Employee sign-up:   {public_url('booking.event_page', share_token=event.share_token)}"
     )
     click.echo(f"  Event (staff):      {public_url('events.detail', event_id=event.id)}")
+    click.echo(
+        f"  Full (waitlist):    {public_url('booking.event_page', share_token=full.share_token)}"
+    )
     click.echo(f"  Health:             {public_url('healthz')}\n")
+
+
+def _full_demo_event(company: Company) -> Event:
+    """A short event with every chair taken and two people on the waitlist."""
+    now = utcnow()
+    day = in_zone(now + dt.timedelta(days=2), company.timezone).date()
+    raw = {
+        "title": FULL_EVENT_TITLE, "location": "1 Main Street, Springfield", "room": "Lobby",
+        "timezone": company.timezone, "date": day.isoformat(), "start_time": "12:00",
+        "end_time": "12:55", "chairs": 1, "slot_minutes": 15, "buffer_minutes": 5,
+    }  # fmt: skip
+    event = create_event(db.session, company, validate_event(raw, now=now))
+    publish_event(db.session, event)
+    for (name, phone), option in zip(
+        DEMO_ATTENDEES, time_options(db.session, event, now), strict=True
+    ):
+        claim_slot(db.session, event, Claim(name, phone, option.start.isoformat(), True), now)
+    for name, phone in DEMO_WAITLIST:
+        waitlist.join(db.session, event, waitlist.Joiner(name, phone, True), now)
+    return event
 
 
 def _demo_event(company: Company, therapist: User) -> Event:

@@ -16,6 +16,8 @@ from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
 from .screening.service import purge_screen_answers
+from .waitlist import service as waitlist
+from .web import text_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,22 @@ def purge_screens(app: Flask) -> int:
         return count
 
 
+def waitlist_tick(app: Flask) -> int:
+    """Expire waitlist offers whose time ran out and offer every free chair to the next in line."""
+    with app.app_context():
+        offered = waitlist.tick(db.session, utcnow(), text_settings())
+        db.session.commit()
+        if offered:
+            log.info("offered %d freed chairs to the waitlist", offered)
+        return offered
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),
+    (waitlist_tick, 20),
 ]
 
 

@@ -48,7 +48,11 @@ def from_environment() -> dict:
         "CLAIM_RATE_LIMIT": os.environ.get("CLAIM_RATE_LIMIT", "60 per minute"),
         "SCREEN_RATE_LIMIT": os.environ.get("SCREEN_RATE_LIMIT", "30 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # A freed chair is offered to the first in line for this long, then to the next.
+        "WAITLIST_OFFER_MINUTES": int(os.environ.get("WAITLIST_OFFER_MINUTES", "10")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
+        # An invite link for a new coordinator or therapist works once, within this many hours.
+        "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),
         "SESSION_COOKIE_SECURE": public.startswith("https://"),
         "REMEMBER_COOKIE_SECURE": public.startswith("https://"),
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -78,3 +78,55 @@ class EventConflict(ChairopsError):
     problem = "event-conflict"
     status = 409
     title = "The event cannot change that way"
+
+
+class WaitlistClosed(ChairopsError):
+    """The waitlist only opens when every chair is taken (or sign-up is closed)."""
+
+    problem = "waitlist-closed"
+    status = 409
+    title = "The waitlist is not open"
+
+
+class AlreadyWaiting(ChairopsError):
+    problem = "already-waiting"
+    status = 409
+    title = "Already on the waitlist"
+
+
+class WaitlistNotFound(NotFound):
+    problem = "waitlist-not-found"
+    title = "Waitlist place not found"
+
+
+class OfferGone(ChairopsError):
+    """The offer ran out, was passed on, or its chair was taken after all."""
+
+    problem = "offer-gone"
+    status = 410
+    title = "This offer is no longer open"
+
+
+class InviteNotFound(NotFound):
+    problem = "invite-not-found"
+    title = "Invite not found"
+
+
+class InviteGone(ChairopsError):
+    """The invite was used, revoked or ran out; a new one is needed."""
+
+    problem = "invite-gone"
+    status = 410
+    title = "This invite link no longer works"
+
+
+class ScheduleConflict(ChairopsError):
+    """A schedule change would drop booked slots; `affected` lists those bookings."""
+
+    problem = "bookings-affected"
+    status = 409
+    title = "People are booked in times this change removes"
+
+    def __init__(self, detail: str = "", affected=()):
+        super().__init__(detail or "Confirm cancelling these bookings, or keep their times.")
+        self.affected = list(affected)

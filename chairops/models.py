@@ -287,6 +287,8 @@ class WaitlistEntry(db.Model):
     # The token of the waitlist link (status page, leave the list, claim an offer); hash only.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     offered_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slots.id", ondelete="SET NULL"))
+    # The claim link of the current offer is a separate token, texted with the offer.
+    offer_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     offered_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     offer_expires_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))

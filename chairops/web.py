@@ -42,7 +42,10 @@ def public_url(endpoint: str, **values) -> str:
 
 def text_settings() -> TextSettings:
     """What the services need to word texts, from configuration."""
-    return TextSettings(current_app.config["PUBLIC_BASE_URL"], current_app.config["BRAND_NAME"])
+    config = current_app.config
+    return TextSettings(
+        config["PUBLIC_BASE_URL"], config["BRAND_NAME"], config["WAITLIST_OFFER_MINUTES"]
+    )
 
 
 def wants_problem_json() -> bool:

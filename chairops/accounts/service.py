@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..booking.service import hash_token
 from ..errors import ValidationError
 from ..models import ROLES, Company, User
 
 # Checked against when the email is unknown, so both paths cost one hash.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_user(
@@ -72,7 +68,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def issue_api_token(session: Session, user: User) -> str:
     """Give the user a new API token (the old one stops working); only its hash is kept."""
     token = "co_" + secrets.token_urlsafe(32)
-    user.api_token_hash = _token_digest(token)
+    user.api_token_hash = hash_token(token)
     session.flush()
     return token
 
@@ -81,5 +77,5 @@ def user_by_api_token(session: Session, token: str) -> User | None:
     """The active user holding this bearer token, or None."""
     if not token or len(token) > 200:
         return None
-    user = session.scalar(select(User).where(User.api_token_hash == _token_digest(token)))
+    user = session.scalar(select(User).where(User.api_token_hash == hash_token(token)))
     return user if user is not None and user.active else None

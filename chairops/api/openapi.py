@@ -63,6 +63,37 @@ SCHEMAS = {
             "email": {"type": "string"},
         },
     },
+    "JoinWaitlist": {
+        "type": "object",
+        "required": ["name", "phone", "sms_consent"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 80},
+            "phone": {"type": "string"},
+            "sms_consent": {"type": "boolean", "description": "must be true: offers come by text"},
+        },
+    },
+    "WaitlistPlace": {
+        "type": "object",
+        "required": ["status", "place_in_line", "offer"],
+        "properties": {
+            "token": {"type": "string", "description": "returned once, when joining"},
+            "url": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": ["waiting", "offered", "booked", "expired", "declined", "left", "closed"],
+            },
+            "place_in_line": {"type": ["integer", "null"]},
+            "offer": {
+                "type": ["object", "null"],
+                "properties": {
+                    "start": {"type": "string", "format": "date-time"},
+                    "end": {"type": "string", "format": "date-time"},
+                    "chair": {"type": "integer"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+    },
     "NewEvent": {
         "type": "object",
         "required": [
@@ -159,6 +190,90 @@ SCHEMAS = {
             "sid": {"type": ["string", "null"]},
         },
     },
+    "Roster": {
+        "type": "object",
+        "required": ["bookings", "counts"],
+        "properties": {
+            "bookings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "start", "chair", "status"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "chair": {"type": "integer"},
+                        "status": {
+                            "enum": ["booked", "checked_in", "in_service", "completed", "no_show"]
+                        },
+                        "walk_in": {"type": "boolean"},
+                    },
+                },
+            },
+            "counts": {
+                "type": "object",
+                "description": "bookings in each status, the event's slots, slots holding "
+                "nobody (free), and people on the waitlist",
+                "additionalProperties": {"type": "integer"},
+                "required": [
+                    "slots",
+                    "free",
+                    "booked",
+                    "checked_in",
+                    "in_service",
+                    "completed",
+                    "no_show",
+                    "cancelled",
+                    "waitlist",
+                ],
+            },
+        },
+    },
+    "EventChange": {
+        "type": "object",
+        "description": "Any of these; fields left out keep their value.",
+        "properties": {
+            "title": {"type": "string", "maxLength": 120},
+            "location": {"type": "string", "maxLength": 200},
+            "room": {"type": "string", "maxLength": 120},
+            "timezone": {"type": "string", "examples": ["America/New_York"]},
+            "date": {"type": "string", "format": "date"},
+            "start_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "end_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "chairs": {"type": "integer", "minimum": 1, "maximum": 30},
+            "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 120},
+            "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+            "confirm_cancellations": {
+                "type": "boolean",
+                "default": False,
+                "description": "cancel (and text) the bookings whose times the change removes",
+            },
+        },
+    },
+    "BookingsAffected": {
+        "allOf": [
+            _ref("Problem"),
+            {
+                "type": "object",
+                "properties": {
+                    "affected": {
+                        "type": "array",
+                        "description": "with bookings-affected: who would lose their time",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "start", "chair"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "start": {"type": "string", "format": "date-time"},
+                                "chair": {"type": "integer"},
+                            },
+                        },
+                    }
+                },
+            },
+        ]
+    },
     "Event": {
         "type": "object",
         "required": ["id", "share_token", "status", "slots"],
@@ -197,6 +312,53 @@ PATHS = {
                     {"type": "object", "properties": {"booking": _ref("Booking")}}, "Booked"
                 ),
                 **_problems(400, 404, 409, 410, 413, 422, 429),
+            },
+        }
+    },
+    "/api/v1/public/events/{share_token}/waitlist": {
+        "post": {
+            "summary": "Join the waitlist of a full event (offers come by text)",
+            "parameters": [_SHARE],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("JoinWaitlist")}},
+            },
+            "responses": {
+                "201": _json(
+                    {"type": "object", "properties": {"waitlist": _ref("WaitlistPlace")}},
+                    "On the waitlist",
+                ),
+                **_problems(400, 404, 409, 413, 422, 429),
+            },
+        }
+    },
+    "/api/v1/waitlist/{token}": {
+        "get": {
+            "summary": "A place on a waitlist and any open offer, by its token",
+            "parameters": [_TOKEN],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"waitlist": _ref("WaitlistPlace")}}),
+                **_problems(404),
+            },
+        },
+        "delete": {
+            "summary": "Leave the waitlist (an open offer passes to the next in line)",
+            "parameters": [_TOKEN],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"waitlist": _ref("WaitlistPlace")}}),
+                **_problems(404),
+            },
+        },
+    },
+    "/api/v1/waitlist/{token}/claim": {
+        "post": {
+            "summary": "Claim the chair offered to this place before the offer expires",
+            "parameters": [_TOKEN],
+            "responses": {
+                "201": _json(
+                    {"type": "object", "properties": {"booking": _ref("Booking")}}, "Booked"
+                ),
+                **_problems(404, 409, 410, 429),
             },
         }
     },
@@ -352,6 +514,39 @@ PATHS = {
                 ),
                 **_problems(401, 404, 422),
             },
+        }
+    },
+    "/api/v1/events/{id}": {
+        "patch": {
+            "summary": "Change an event's details, date, hours or chairs (its coordinator, admin)",
+            "description": "Every booking whose time stays is kept. When the change removes "
+            "booked times the answer is 409 bookings-affected listing those people, unless "
+            "confirm_cancellations is true: then they are cancelled and texted. Times already "
+            "used at the chair, and cancelled or completed events, are 409 event-conflict.",
+            "security": _STAFF,
+            "parameters": [_ID],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("EventChange")}},
+            },
+            "responses": {
+                "200": _json({"type": "object", "properties": {"event": _ref("Event")}}),
+                "409": {
+                    "description": "Bookings affected, or the event cannot change",
+                    "content": {"application/problem+json": {"schema": _ref("BookingsAffected")}},
+                },
+                **_problems(400, 401, 404, 422),
+            },
+        }
+    },
+    "/api/v1/events/{id}/roster": {
+        "get": {
+            "summary": "Who booked an event, in time order, with counts (its coordinator, admin)",
+            "description": "Names, times, chairs and statuses only: never a phone number or a "
+            "screen field. Cancelled bookings are counted, not listed.",
+            "security": _STAFF,
+            "parameters": [_ID],
+            "responses": {"200": _json(_ref("Roster")), **_problems(401, 404)},
         }
     },
     "/api/v1/events/{id}/publish": {

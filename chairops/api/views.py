@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from ..booking.service import Claim, booking_by_token, cancel_booking, claim_slot
-from ..errors import EventNotFound, ValidationError
+from ..coordinator.service import roster, roster_counts
+from ..errors import ChairopsError, EventNotFound, ScheduleConflict, ValidationError
+from ..events.changes import DETAILS, change_schedule, update_details
 from ..events.service import (
     create_event,
     event_by_share_token,
@@ -30,7 +32,8 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..web import public_url, text_settings
+from ..waitlist import service as waitlist
+from ..web import problem, public_url, text_settings
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -88,7 +91,8 @@ def openapi():
 @bp.get("/public/events/<share_token>")
 def public_event(share_token: str):
     event = event_by_share_token(db.session, share_token)
-    options = time_options(db.session, event, utcnow())
+    now = utcnow()
+    options = time_options(db.session, event, now)
     return jsonify(
         event={
             "title": event.title,
@@ -102,8 +106,65 @@ def public_event(share_token: str):
             {"start": iso(event, o.start), "end": iso(event, o.end), "available": o.available}
             for o in options
         ],
-        waitlist_open=False,
+        waitlist_open=waitlist.waitlist_open(db.session, event, now, options),
     )
+
+
+def waitlist_json(entry, token: str | None = None, now=None) -> dict:
+    place = waitlist.place_of(db.session, entry, now)
+    body = {"status": entry.status, "place_in_line": place.in_line, "offer": None}
+    if place.slot is not None:
+        event = entry.event
+        body["offer"] = {
+            "start": iso(event, place.slot.starts_at),
+            "end": iso(event, place.slot.ends_at),
+            "chair": place.chair,
+            "expires_at": iso(event, entry.offer_expires_at),
+        }
+    if token:
+        body |= {"token": token, "url": public_url("waitlist.place", token=token)}
+    return body
+
+
+@bp.post("/public/events/<share_token>/waitlist")
+@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+def public_join_waitlist(share_token: str):
+    event = event_by_share_token(db.session, share_token)
+    body = json_body()
+    joiner = waitlist.Joiner(body.get("name"), body.get("phone"), body.get("sms_consent", False))
+    now = utcnow()
+    entry, token = waitlist.join(db.session, event, joiner, now, text_settings())
+    body = waitlist_json(entry, token, now)
+    db.session.commit()
+    return jsonify(waitlist=body), 201
+
+
+@bp.get("/waitlist/<token>")
+def get_waitlist_place(token: str):
+    entry = waitlist.entry_by_token(db.session, token)
+    return jsonify(waitlist=waitlist_json(entry, now=utcnow()))
+
+
+@bp.post("/waitlist/<token>/claim")
+@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+def claim_waitlist_offer(token: str):
+    entry = waitlist.entry_by_token(db.session, token)
+    try:
+        booking, booking_token = waitlist.claim_offer(db.session, entry, utcnow(), text_settings())
+    except ChairopsError:
+        db.session.commit()  # keep what the failed claim settled (back in line, or left)
+        raise
+    body = booking_json(booking, booking_token)
+    db.session.commit()
+    return jsonify(booking=body), 201
+
+
+@bp.delete("/waitlist/<token>")
+def leave_waitlist(token: str):
+    entry = waitlist.entry_by_token(db.session, token)
+    waitlist.leave(db.session, entry, utcnow(), text_settings())
+    db.session.commit()
+    return jsonify(waitlist=waitlist_json(entry))
 
 
 @bp.post("/public/events/<share_token>/bookings")
@@ -134,7 +195,7 @@ def get_booking(token: str):
 @bp.delete("/bookings/<token>")
 def delete_booking(token: str):
     booking = booking_by_token(db.session, token)
-    cancel_booking(db.session, booking, utcnow())
+    cancel_booking(db.session, booking, utcnow(), texts=text_settings())
     db.session.commit()
     return jsonify(booking=booking_json(booking, token))
 
@@ -254,3 +315,48 @@ def publish_event_api(event_id: int):
     publish_event(db.session, event)
     db.session.commit()
     return jsonify(event=event_json(event))
+
+
+@bp.patch("/events/<int:event_id>")
+@login_required
+def change_event_api(event_id: int):
+    """Change an event; bookings in removed times need "confirm_cancellations": true."""
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator"):
+        raise EventNotFound()
+    body, now, texts = json_body(), utcnow(), text_settings()
+    confirm = body.get("confirm_cancellations", False)
+    if not isinstance(confirm, bool):
+        raise ValidationError({"confirm_cancellations": "Give true or false."})
+    try:
+        change_schedule(db.session, event, body, current_user, now, texts, confirm=confirm)
+    except ScheduleConflict as exc:
+        db.session.rollback()
+        people = [
+            {"name": a.name, "start": iso(event, a.start), "chair": a.chair} for a in exc.affected
+        ]
+        return problem(exc.status, exc.problem, exc.title, exc.detail, affected=people)
+    if DETAILS & body.keys():
+        update_details(db.session, event, body, current_user, now, texts)
+    db.session.commit()
+    return jsonify(event=event_json(event))
+
+
+@bp.get("/events/<int:event_id>/roster")
+@login_required
+def event_roster(event_id: int):
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator"):
+        raise EventNotFound()
+    bookings = [
+        {
+            "name": b.name,
+            "start": iso(event, b.slot.starts_at),
+            "end": iso(event, b.slot.ends_at),
+            "chair": b.slot.chair.number,
+            "status": b.status,
+            "walk_in": b.walk_in,
+        }
+        for b in roster(db.session, event)
+    ]
+    return jsonify(bookings=bookings, counts=roster_counts(db.session, event))

@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
-from ..events.service import signup_open, time_options
+from ..events.service import held_slot_ids, signup_open, time_options
 from ..messaging import notify
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
+from ..waitlist import service as waitlist
 from .phones import parse_mobile
 
 NAME_LIMIT = 80
@@ -33,7 +34,7 @@ class Claim(NamedTuple):
 
 
 def hash_token(token: str) -> str:
-    """The stored form of an attendee's secret token."""
+    """The stored form of a secret token: attendee links, staff API tokens, invites."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -66,7 +67,7 @@ def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -
     return found
 
 
-def _validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
+def validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
     errors: dict[str, str] = {}
     name = claim.name.strip() if isinstance(claim.name, str) else ""
     if not name:
@@ -102,7 +103,7 @@ def claim_slot(
         raise SignupClosed("Sign-up for this event is closed.")
     errors: dict[str, str] = {}
     try:
-        name, phone, email = _validate_person(event, claim)
+        name, phone, email = validate_person(event, claim)
     except ValidationError as exc:
         errors |= exc.errors
     try:
@@ -115,13 +116,16 @@ def claim_slot(
     booking, token = new_booking(
         event, name, phone, now, sms_consent=claim.sms_consent, email=email
     )
-    if not _seat(session, event, booking, start):
-        if booking.phone_key and _holds_booking(session, event.id, booking.phone_key):
+    if not _seat(session, event, booking, start, now):
+        if booking.phone_key and holds_booking(session, event.id, booking.phone_key):
             raise AlreadyBooked("This number already has a booking at this event.")
         raise SlotTaken(
             "Someone just took the last chair at that time.",
             next_times=_nearest(session, event, start, now),
         )
+    # Booking a time yourself takes you off this event's waitlist (and passes on any offer).
+    if waitlist.left_for_booking(session, event.id, phone, now) and texts:
+        waitlist.offer_free_slots(session, event, now, texts)
     if texts:
         notify.booked(session, booking, token, texts, now)
     return booking, token
@@ -172,7 +176,7 @@ def move_booking(
     start = parse_start(session, event, raw_start, now)
     if start == booking.slot.starts_at:
         return booking
-    if not _seat(session, event, booking, start):
+    if not _seat(session, event, booking, start, now):
         raise SlotTaken(
             "That time just filled up.", next_times=_nearest(session, event, start, now)
         )
@@ -181,11 +185,21 @@ def move_booking(
     session.refresh(booking, ["slot"])
     if texts and token:
         notify.moved(session, booking, token, texts, now)
+    if texts:
+        waitlist.offer_free_slots(session, event, now, texts)  # the old time is free
     return booking
 
 
-def cancel_booking(session: Session, booking: Booking, now: dt.datetime) -> Booking:
-    """Cancel a booking; cancelling twice is harmless. Started sessions cannot be cancelled."""
+def cancel_booking(
+    session: Session,
+    booking: Booking,
+    now: dt.datetime,
+    texts: notify.TextSettings | None = None,
+) -> Booking:
+    """Cancel a booking; cancelling twice is harmless. Started sessions cannot be cancelled.
+
+    The freed chair is offered to the first person on the waitlist.
+    """
     if booking.status == "cancelled":
         return booking
     if booking.status not in ("booked", "checked_in"):
@@ -194,10 +208,12 @@ def cancel_booking(session: Session, booking: Booking, now: dt.datetime) -> Book
     booking.status_changed_at = now
     notify.cancelled(session, booking)
     session.flush()
+    if texts:
+        waitlist.offer_free_slots(session, booking.event, now, texts)
     return booking
 
 
-def _holds_booking(session: Session, event_id: int, phone: str) -> bool:
+def holds_booking(session: Session, event_id: int, phone: str) -> bool:
     return (
         session.scalar(
             select(func.count(Booking.id)).where(
@@ -210,9 +226,13 @@ def _holds_booking(session: Session, event_id: int, phone: str) -> bool:
     )
 
 
-def _seat(session: Session, event: Event, booking: Booking, start: dt.datetime) -> bool:
+def _seat(
+    session: Session, event: Event, booking: Booking, start: dt.datetime, now: dt.datetime
+) -> bool:
     """Seat the booking at `start`, least-used chair first."""
-    return seat_in_first_free(session, booking, _free_slots_by_chair_load(session, event, start))
+    return seat_in_first_free(
+        session, booking, _free_slots_by_chair_load(session, event, start, now)
+    )
 
 
 def seat_in_first_free(session: Session, booking: Booking, slot_ids: list[int]) -> bool:
@@ -225,7 +245,7 @@ def seat_in_first_free(session: Session, booking: Booking, slot_ids: list[int]) 
                 session.flush()
             return True
         except IntegrityError:
-            if booking.phone_key and _holds_booking(session, booking.event_id, booking.phone_key):
+            if booking.phone_key and holds_booking(session, booking.event_id, booking.phone_key):
                 raise AlreadyBooked("This number already has a booking at this event.") from None
     return False
 
@@ -237,7 +257,9 @@ def active_slot_ids(event_id: int):
     )
 
 
-def _free_slots_by_chair_load(session: Session, event: Event, start: dt.datetime) -> list[int]:
+def _free_slots_by_chair_load(
+    session: Session, event: Event, start: dt.datetime, now: dt.datetime
+) -> list[int]:
     active = active_slot_ids(event.id)
     load = (
         select(Slot.chair_id, func.count().label("n"))
@@ -249,7 +271,12 @@ def _free_slots_by_chair_load(session: Session, event: Event, start: dt.datetime
         select(Slot.id)
         .join(Chair, Chair.id == Slot.chair_id)
         .outerjoin(load, load.c.chair_id == Slot.chair_id)
-        .where(Slot.event_id == event.id, Slot.starts_at == start, Slot.id.not_in(active))
+        .where(
+            Slot.event_id == event.id,
+            Slot.starts_at == start,
+            Slot.id.not_in(active),
+            Slot.id.not_in(held_slot_ids(event.id, now)),  # kept for an open waitlist offer
+        )
         .order_by(func.coalesce(load.c.n, 0), Chair.number)
     )
     return list(rows.scalars())

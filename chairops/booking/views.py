@@ -16,12 +16,20 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 
-from ..errors import AlreadyBooked, SignupClosed, SlotTaken, ValidationError
+from ..errors import (
+    AlreadyBooked,
+    AlreadyWaiting,
+    SignupClosed,
+    SlotTaken,
+    ValidationError,
+    WaitlistClosed,
+)
 from ..events.service import event_by_share_token, signup_open, time_options
 from ..extensions import db, limiter
 from ..formatting import hour_label
 from ..models import utcnow
 from ..screening.service import screen_open
+from ..waitlist import service as waitlist
 from ..web import text_settings
 from .calendar import booking_ics
 from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
@@ -54,7 +62,9 @@ def event_page(share_token: str):
     page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
     status = 200
     if form.validate_on_submit():
-        outcome = _claim_from_form(event, request.form.to_dict(), now, page)
+        values = request.form.to_dict()
+        joining = values.get("action") == "waitlist"
+        outcome = (_join_from_form if joining else _claim_from_form)(event, values, now, page)
         if isinstance(outcome, str):
             return redirect(outcome, 303)
         status = outcome
@@ -69,8 +79,33 @@ def event_page(share_token: str):
         groups=grouped_by_hour(free, event.timezone),
         open=signup_open(event, now),
         full=not any(o.available for o in options),
+        waitlist_open=waitlist.waitlist_open(db.session, event, now, options),
         **page,
     ), status
+
+
+def _join_from_form(event, values: dict, now, page: dict) -> str | int:
+    """Join the waitlist from the posted form: the place's URL, else the status to answer."""
+    page["values"] = values
+    joiner = waitlist.Joiner(
+        values.get("name", ""), values.get("phone", ""), values.get("sms_consent") == "yes"
+    )
+    try:
+        _, token = waitlist.join(db.session, event, joiner, now, text_settings())
+        db.session.commit()
+        return url_for("waitlist.place", token=token, new=1)
+    except ValidationError as exc:
+        db.session.rollback()
+        page["errors"] = exc.errors
+        return 422
+    except (WaitlistClosed, AlreadyWaiting, AlreadyBooked) as exc:
+        db.session.rollback()
+        page["notice"] = {
+            WaitlistClosed: "Good news: a chair just freed up. Pick a time below.",
+            AlreadyWaiting: "This number is on the waitlist already. Your link came by text.",
+            AlreadyBooked: "This number already has a booking here. Use the link in your text.",
+        }[type(exc)]
+        return 409
 
 
 def _claim_from_form(event, values: dict, now, page: dict) -> str | int:
@@ -128,7 +163,7 @@ def manage(token: str):
 def cancel(token: str):
     booking = booking_by_token(db.session, token)
     if TokenForm().validate_on_submit():
-        cancel_booking(db.session, booking, utcnow())
+        cancel_booking(db.session, booking, utcnow(), texts=text_settings())
         db.session.commit()
         flash("Your booking is cancelled. We hope to see you another time.", "info")
     return redirect(url_for("booking.manage", token=token), 303)

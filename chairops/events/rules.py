@@ -71,6 +71,27 @@ def generate_slots(
     return slots
 
 
+class LayoutChange(NamedTuple):
+    """How an event's slots go from one layout to another, matched by chair and start."""
+
+    kept: list[SlotSpec]
+    resized: list[tuple[SlotSpec, SlotSpec]]  # (old, new): same chair and start, new end
+    added: list[SlotSpec]
+    dropped: list[SlotSpec]
+
+
+def compare_layouts(old: Iterable[SlotSpec], new: Iterable[SlotSpec]) -> LayoutChange:
+    """Which slots stay exactly, change length, appear or disappear when the layout changes."""
+    have = {(s.chair, s.start): s for s in old}
+    wanted = {(s.chair, s.start): s for s in new}
+    return LayoutChange(
+        kept=[s for key, s in have.items() if wanted.get(key) == s],
+        resized=[(s, wanted[key]) for key, s in have.items() if key in wanted and wanted[key] != s],
+        added=[s for key, s in wanted.items() if key not in have],
+        dropped=[s for key, s in have.items() if key not in wanted],
+    )
+
+
 # --- Validating what a coordinator types (shared by the form and the JSON API) ---
 
 LIMITS = {"chairs": (1, 30), "slot_minutes": (5, 120), "buffer_minutes": (0, 60)}
@@ -98,7 +119,8 @@ class InvalidFields(ValueError):
         self.errors = errors
 
 
-def _zone(name: object) -> str:
+def parse_timezone(name: object) -> str:
+    """An IANA time zone name zoneinfo knows, or ValueError with a message for people."""
     from zoneinfo import ZoneInfoNotFoundError, available_timezones
 
     if not isinstance(name, str) or name not in available_timezones():
@@ -157,7 +179,7 @@ def parse_event_input(raw: dict, now: dt.datetime | None = None) -> EventInput:
         "title": lambda v: _text(v, TEXT_LIMITS["title"]),
         "location": lambda v: _text(v, TEXT_LIMITS["location"]),
         "room": lambda v: _text(v or "", TEXT_LIMITS["room"], required=False),
-        "timezone": _zone,
+        "timezone": parse_timezone,
         "date": _date,
         "start_time": _clock,
         "end_time": _clock,

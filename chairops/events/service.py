@@ -11,7 +11,16 @@ from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import EventConflict, EventNotFound, ValidationError
-from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Company, Event, Slot, User
+from ..models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    Chair,
+    Company,
+    Event,
+    Slot,
+    User,
+    WaitlistEntry,
+)
 from .rules import Break, EventInput, InvalidFields, generate_slots, parse_event_input
 
 
@@ -88,7 +97,7 @@ def add_missing_slots(session: Session, event: Event) -> int:
         event.slot_minutes,
         event.buffer_minutes,
         event.chairs_count,
-        breaks=[Break(_hhmm(b[0]), _hhmm(b[1]), c.number) for c in event.chairs for b in c.breaks],
+        breaks=chair_breaks(event),
     ):
         chair = chairs[spec.chair]
         if (chair.id, spec.start) not in existing:
@@ -102,6 +111,11 @@ def add_missing_slots(session: Session, event: Event) -> int:
 
 def _hhmm(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
+
+
+def chair_breaks(event: Event) -> list[Break]:
+    """Every chair's breaks, as generate_slots takes them."""
+    return [Break(_hhmm(b[0]), _hhmm(b[1]), c.number) for c in event.chairs for b in c.breaks]
 
 
 def publish_event(session: Session, event: Event) -> Event:
@@ -147,10 +161,23 @@ def _scoped(query, user: User):
     return query.where(Event.id.in_(therapist_events))
 
 
+def held_slot_ids(event_id: int, now: dt.datetime):
+    """A subquery of the event's slots held for an open waitlist offer: nobody else takes them."""
+    return select(WaitlistEntry.offered_slot_id).where(
+        WaitlistEntry.event_id == event_id,
+        WaitlistEntry.status == "offered",
+        WaitlistEntry.offered_slot_id.is_not(None),  # a NULL would make NOT IN match nothing
+        WaitlistEntry.offer_expires_at > now,
+    )
+
+
 def time_options(
     session: Session, event: Event, now: dt.datetime | None = None
 ) -> list[TimeOption]:
-    """The event's start times (after `now`, when given) with their count of free chairs."""
+    """The event's start times (after `now`, when given) with their count of free chairs.
+
+    With `now`, a slot held for an open waitlist offer does not count as free.
+    """
     free = func.sum(case((Booking.id.is_(None), 1), else_=0))
     rows = session.execute(
         select(Slot.starts_at, Slot.ends_at, free)
@@ -158,7 +185,11 @@ def time_options(
             Booking,
             and_(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)),
         )
-        .where(Slot.event_id == event.id, Slot.starts_at > now if now else true())
+        .where(
+            Slot.event_id == event.id,
+            Slot.starts_at > now if now else true(),
+            Slot.id.not_in(held_slot_ids(event.id, now)) if now else true(),
+        )
         .group_by(Slot.starts_at, Slot.ends_at)
         .order_by(Slot.starts_at)
     )

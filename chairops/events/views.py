@@ -7,17 +7,19 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from ..errors import ValidationError
+from ..coordinator.service import event_console
+from ..coordinator.views import render_dashboard
+from ..errors import ScheduleConflict, ValidationError
 from ..extensions import db
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
 from ..tablet.service import assign_therapist, therapists
 from ..web import text_settings
-from .changes import cancel_event, update_details
+from .changes import SCHEDULE, cancel_event, change_schedule, update_details
 from .service import (
     create_event,
+    event_fields,
     event_for,
-    events_for,
     publish_event,
     slot_count,
     time_options,
@@ -74,7 +76,7 @@ class PublishForm(FlaskForm):
 def home():
     if current_user.role == "therapist":
         return redirect(url_for("tablet.home"))
-    return render_template("events/list.html", events=events_for(db.session, current_user))
+    return render_dashboard()
 
 
 @bp.route("/staff/events/new", methods=["GET", "POST"])
@@ -108,6 +110,7 @@ def new():
 def detail(event_id: int):
     event = event_for(db.session, current_user, event_id)
     options = time_options(db.session, event)
+    watching = current_user.role in ("admin", "coordinator") and event.status != "draft"
     return render_template(
         "events/detail.html",
         event=event,
@@ -116,6 +119,7 @@ def detail(event_id: int):
         counts=screen_counts(db.session, event.id) if event.status != "draft" else None,
         publish_form=PublishForm(),
         therapists=therapists(db.session) if current_user.role == "admin" else [],
+        console=event_console(db.session, event) if watching else None,
     )
 
 
@@ -184,3 +188,45 @@ def cancel(event_id: int):
     db.session.commit()
     flash(f"Event cancelled. {len(cancelled)} booked people are being texted.", "info")
     return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/staff/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    """Date, hours and chairs; bookings in times that would go are listed before anything goes."""
+    event = event_for(db.session, current_user, event_id)
+    if current_user.role not in ("admin", "coordinator"):
+        abort(404)
+    if event.status in ("cancelled", "completed"):
+        flash(f"A {event.status} event cannot be changed.", "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    form = EventForm(data=event_fields(event))
+    if event.timezone not in COMMON_ZONES:
+        form.timezone.choices = [event.timezone, *COMMON_ZONES]
+    if not form.validate_on_submit():
+        return _edit_page(event, form)
+    confirm = request.form.get("confirm_cancellations") == "yes"
+    shown = request.form.getlist("cancel_ids", type=int) if confirm else None
+    raw, now = {name: form[name].data for name in SCHEDULE}, utcnow()
+    try:
+        result = change_schedule(
+            db.session, event, raw, current_user, now, text_settings(), confirm, shown
+        )
+    except (ValidationError, ScheduleConflict) as exc:
+        db.session.rollback()
+        return _edit_page(event, form, exc)
+    db.session.commit()
+    flash(result.summary(), "info")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _edit_page(event, form: EventForm, error: ValidationError | ScheduleConflict | None = None):
+    for name, message in getattr(error, "errors", {}).items():
+        form[name].errors = [message]
+    conflict = error if isinstance(error, ScheduleConflict) else None
+    status = error.status if error else (422 if form.errors else 200)
+    page = render_template(
+        "events/edit.html", event=event, form=form, conflict=conflict,
+        slots=slot_count(db.session, event),
+    )  # fmt: skip
+    return page, status

@@ -20,6 +20,7 @@ class TextSettings(NamedTuple):
 
     base_url: str
     brand: str
+    offer_minutes: int = 10  # how long a freed chair is kept for the first on the waitlist
 
     def manage_url(self, token: str) -> str:
         return f"{self.base_url}/b/{token}"
@@ -181,11 +182,7 @@ def _opted_out(session: Session, phones: set[str]) -> set[str]:
 
 def event_news(session: Session, bookings: list[Booking], kind: str, cfg: TextSettings, now):
     """Tell each textable booking its event was cancelled or changed; skip opted-out numbers."""
-    people = [b for b in bookings if _textable(b)]
-    stopped = _opted_out(session, {b.phone for b in people})
-    for booking in people:
-        if booking.phone in stopped:
-            continue
+    for booking in _reachable(session, bookings):
         event, slot = booking.event, booking.slot
         at = texts.when(slot.starts_at, event.timezone)
         if kind == "event_cancelled":
@@ -194,3 +191,23 @@ def event_news(session: Session, bookings: list[Booking], kind: str, cfg: TextSe
             body = texts.event_changed(cfg.brand, at, texts.place(event.room, event.location))
         key = f"event:{event.id}:{kind}:{booking.id}:{now:%Y%m%dT%H%M%S%f}"
         _write(session, booking, Text(kind, body, key, now))
+
+
+def _reachable(session: Session, bookings: list[Booking]) -> list[Booking]:
+    """The bookings that may be texted: consent given and the number has not opted out."""
+    people = [b for b in bookings if _textable(b)]
+    stopped = _opted_out(session, {b.phone for b in people})
+    return [b for b in people if b.phone not in stopped]
+
+
+def booking_dropped(session: Session, bookings: list[Booking], cfg: TextSettings, now) -> int:
+    """A new schedule cancelled these bookings: say sorry and where to book again; return count."""
+    reachable = _reachable(session, bookings)
+    for booking in reachable:
+        event = booking.event
+        at = texts.when(booking.slot.starts_at, event.timezone)
+        link = f"{cfg.base_url}/e/{event.share_token}" if event.status == "published" else None
+        body = texts.booking_dropped(cfg.brand, event.title, at, link)
+        key = f"event:{event.id}:booking_dropped:{booking.id}:{now:%Y%m%dT%H%M%S%f}"
+        _write(session, booking, Text("event_changed", body, key, now))
+    return len(reachable)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from ..models import Booking, Message
 
-_MANAGE_LINK = re.compile(r"/b/[A-Za-z0-9_-]{20,}")
+# Attendee links (/b/ bookings, /w/ waitlist places) and staff invites carry secret tokens.
+_MANAGE_LINK = re.compile(r"/(b|w|invite)/[A-Za-z0-9_-]{20,}")
 
 
 def enqueue(
@@ -80,4 +81,4 @@ def pending_for(session: Session, booking_id: int, kind: str) -> Message | None:
 
 def redact_links(body: str) -> str:
     """The body without attendee tokens, for logs and for keeping after the text has gone."""
-    return _MANAGE_LINK.sub("/b/…", body)
+    return _MANAGE_LINK.sub(r"/\1/…", body)

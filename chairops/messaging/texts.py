@@ -91,3 +91,33 @@ def event_cancelled(brand: str, title: str, at: str) -> str:
 
 def event_changed(brand: str, at: str, where: str) -> str:
     return f"{brand}: your chair massage on {at} is now at {where}. The time stays the same."
+
+
+def waitlist_joined(brand: str, title: str, day: str, place_in_line: int, url: str) -> str:
+    return (
+        f"{brand}: you're on the waitlist for {title} ({day}), number {place_in_line} in line. "
+        f"We'll text you if a chair frees up. Your place: {url}"
+    )
+
+
+def waitlist_offer(
+    brand: str, at: str, where: str, chair: int, until: str, url: str, free_now: bool
+) -> str:
+    if free_now:
+        return (
+            f"{brand}: chair {chair} is free now at {where}. It's yours if you claim it by "
+            f"{until}: {url}"
+        )
+    return (
+        f"{brand}: a chair massage freed up for you: {at} at {where}, chair {chair}. "
+        f"Claim it by {until}, then it goes to the next person: {url}"
+    )
+
+
+def booking_dropped(brand: str, title: str, at: str, signup_url: str | None) -> str:
+    """An event's new schedule has no room for this booking: say sorry and how to book again."""
+    event = title if len(title) <= 60 else "the event"  # keeps the text within two segments
+    again = f"Book another time: {signup_url}" if signup_url else "We hope to see you another time."
+    return (
+        f"{brand}: sorry, {event} has changed and your chair massage on {at} is cancelled. {again}"
+    )

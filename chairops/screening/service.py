@@ -9,9 +9,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..audit import record
 from ..errors import BookingNotFound, ChairopsError, ValidationError
 from ..messaging import notify
-from ..models import ACTIVE_BOOKING_STATUSES, AuditEntry, Booking, Chair, Screen, Slot, User
+from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Screen, Slot, User
 from .cards import Card, Step, load_card, scaled_steps
 from .rules import (
     CAUTION_LABELS,
@@ -152,16 +153,8 @@ def booking_for_therapist(session: Session, user: User, booking_id: int) -> Book
 
 def reveal_answers(session: Session, booking: Booking, user: User, now: dt.datetime) -> dict | None:
     """The raw answers, on an explicit request that is written to the audit log."""
-    session.add(
-        AuditEntry(
-            at=now,
-            user_id=user.id,
-            action="screen.answers_viewed",
-            subject_type="booking",
-            subject_id=booking.id,
-            detail={"rule": booking.screen.rule if booking.screen else None},
-        )
-    )
+    rule = booking.screen.rule if booking.screen else None
+    record(session, user, "screen.answers_viewed", booking, now, rule=rule)
     session.flush()
     return booking.screen.answers if booking.screen else None
 

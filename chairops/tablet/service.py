@@ -17,6 +17,7 @@ from ..errors import BadTransition, BookingNotFound, NotFound, ValidationError
 from ..messaging import notify
 from ..messaging.outbox import cancel_pending
 from ..models import Booking, Chair, Event, Slot, User
+from ..waitlist import service as waitlist
 from . import rules
 
 
@@ -119,6 +120,9 @@ def set_status(
     if texts and wanted == "completed":
         notify.completed(session, booking, texts, now)
         _next_is_up(session, booking.slot.chair, texts, now)
+    if texts and wanted == "no_show":
+        # The chair is free straight away: the waitlist hears "chair 2 is free now".
+        waitlist.offer_free_slots(session, booking.event, now, texts)
     return booking
 
 

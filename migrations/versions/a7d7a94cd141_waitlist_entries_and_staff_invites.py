@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('offered_slot_id', sa.Integer(), nullable=True),
+    sa.Column('offer_token_hash', sa.String(length=64), nullable=True),
     sa.Column('offered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('offer_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('booking_id', sa.Integer(), nullable=True),
@@ -58,6 +59,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['offered_slot_id'], ['slots.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('offer_token_hash'),
     sa.UniqueConstraint('token_hash')
     )
     with op.batch_alter_table('waitlist_entries', schema=None) as batch_op:

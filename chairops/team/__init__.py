@@ -1,0 +1,1 @@
+"""Team and tenants: companies, staff accounts, invites and deactivation."""

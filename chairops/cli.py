@@ -57,6 +57,18 @@ def create_user_command(email, role, company_name, password, name, api_token):
         click.echo(f"API token (shown once): {token}")
 
 
+@bp.cli.command("issue-token")
+@click.option("--email", required=True)
+def issue_token_command(email):
+    """Give an active staff user a new API token (the old one stops working)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user with the email {email}.")
+    token = issue_api_token(db.session, user)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown once): {token}")
+
+
 def _company(name: str) -> Company:
     company = db.session.scalar(select(Company).where(Company.name == name))
     if company is None:

@@ -220,7 +220,11 @@ def _switch(user_id: int, active: bool):
     db.session.commit()
     who = user.name or user.email
     if active:
-        flash(f"{who} can sign in again. Issue a new API token if they need one.", "info")
+        flash(
+            f"{who} can sign in again. Their old API token stays dead: "
+            "`flask issue-token` gives them a new one.",
+            "info",
+        )
     else:
         flash(f"{who} is deactivated: their sessions and API token stopped working.", "info")
     return redirect(url_for("team.team"))

@@ -348,3 +348,24 @@ def test_admin_cannot_deactivate_themselves_and_others_get_404(client, make, adm
     assert admin.active
     assert client.post("/staff/team/users/999999/deactivate").status_code == 404
     assert client.post("/staff/team/invites/999999/revoke").status_code == 404
+
+
+def test_a_reactivated_user_gets_a_new_token_from_the_command_line(app, make, session, client):
+    from chairops.team.service import set_active
+
+    admin = make.user("admin")
+    user, old = make.user("coordinator", api_token=True)
+    set_active(session, admin, user, False, utcnow())
+    session.commit()
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["issue-token", "--email", user.email])
+    assert refused.exit_code != 0 and "No active user" in refused.output
+    set_active(session, admin, user, True, utcnow())
+    session.commit()
+    issued = runner.invoke(args=["issue-token", "--email", user.email.upper()])
+    assert issued.exit_code == 0, issued.output
+    token = issued.output.rsplit(" ", 1)[-1].strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json["email"] == user.email
+    stale = client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
+    assert stale.status_code == 401

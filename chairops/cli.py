@@ -8,15 +8,16 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
+from . import waitlist
 from .accounts.service import create_user, issue_api_token
 from .booking.service import Claim, claim_slot
 from .clock import purge_screens, run_clock
 from .errors import ValidationError
-from .events.service import create_event, publish_event, time_options, validate_event
+from .events.service import create_event, publish_event, validate_event
 from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
-from .waitlist import service as waitlist
+from .seating.availability import time_options
 from .web import public_url, text_settings
 
 bp = Blueprint("cli", __name__, cli_group=None)

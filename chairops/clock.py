@@ -12,11 +12,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from . import waitlist
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
 from .screening.service import purge_screen_answers
-from .waitlist import service as waitlist
 from .web import text_settings
 
 log = logging.getLogger(__name__)

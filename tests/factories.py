@@ -7,8 +7,9 @@ import itertools
 
 from chairops.accounts.service import create_user, issue_api_token
 from chairops.booking.service import Claim, claim_slot
-from chairops.events.service import create_event, publish_event, time_options, validate_event
+from chairops.events.service import create_event, publish_event, validate_event
 from chairops.models import Company, utcnow
+from chairops.seating.availability import time_options
 
 PASSWORD = "correct horse battery"
 _serial = itertools.count(1)

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..booking.service import hash_token
 from ..errors import ValidationError
 from ..models import ROLES, Company, User
+from ..tokens import hash_token
 
 # Checked against when the email is unknown, so both paths cost one hash.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

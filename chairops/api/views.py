@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
+from .. import waitlist
 from ..booking.service import Claim, booking_by_token, cancel_booking, claim_slot
 from ..coordinator.service import roster, roster_counts
 from ..errors import ChairopsError, EventNotFound, ScheduleConflict, ValidationError
@@ -17,13 +18,13 @@ from ..events.service import (
     event_for,
     publish_event,
     slot_count,
-    time_options,
     validate_event,
 )
 from ..extensions import db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
+from ..seating.availability import time_options
 from ..tablet.service import (
     assign_therapist,
     booking_for_staff,
@@ -32,7 +33,6 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..waitlist import service as waitlist
 from ..web import problem, public_url, text_settings
 from .openapi import spec
 

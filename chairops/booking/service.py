@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
-from typing import NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import waitlist
 from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
-from ..events.service import held_slot_ids, signup_open, time_options
 from ..messaging import notify
-from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
-from ..waitlist import service as waitlist
-from .phones import parse_mobile
-
-NAME_LIMIT = 80
-EMAIL_LIMIT = 254
-
-
-class Claim(NamedTuple):
-    """What an attendee asks for; raw strings, validated by claim_slot."""
-
-    name: object
-    phone: object
-    start: object
-    sms_consent: object = False
-    email: object = None
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a secret token: attendee links, staff API tokens, invites."""
-    return hashlib.sha256(token.encode()).hexdigest()
+from ..models import Booking, Event, Slot
+from ..seating.availability import free_slots_by_chair_load, signup_open, time_options
+from ..seating.seats import (
+    Claim,
+    holds_booking,
+    new_booking,
+    seat_in_first_free,
+    validate_person,
+)
+from ..tokens import hash_token, same_hash
 
 
 def booking_by_token(session: Session, token: str) -> Booking:
@@ -44,7 +28,7 @@ def booking_by_token(session: Session, token: str) -> Booking:
         raise BookingNotFound("This link does not match a booking.")
     digest = hash_token(token)
     booking = session.scalar(select(Booking).where(Booking.manage_token_hash == digest))
-    if booking is None or not hmac.compare_digest(booking.manage_token_hash, digest):
+    if booking is None or not same_hash(booking.manage_token_hash, digest):
         raise BookingNotFound("This link does not match a booking.")
     return booking
 
@@ -65,30 +49,6 @@ def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -
     if found is None:
         raise ValidationError({"start": "That is not one of this event's times, or it has passed."})
     return found
-
-
-def validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
-    errors: dict[str, str] = {}
-    name = claim.name.strip() if isinstance(claim.name, str) else ""
-    if not name:
-        errors["name"] = "Tell us your name."
-    elif len(name) > NAME_LIMIT:
-        errors["name"] = f"Keep your name to {NAME_LIMIT} characters."
-    phone = ""
-    try:
-        phone = parse_mobile(claim.phone, event.company.country)
-    except ValueError as exc:
-        errors["phone"] = str(exc)
-    email = claim.email.strip() if isinstance(claim.email, str) and claim.email.strip() else None
-    if email and (len(email) > EMAIL_LIMIT or "@" not in email):
-        errors["email"] = "That email address does not look right."
-    if claim.email is not None and not isinstance(claim.email, str):
-        errors["email"] = "That email address does not look right."
-    if not isinstance(claim.sms_consent, bool):
-        errors["sms_consent"] = "Say yes or no to texts."
-    if errors:
-        raise ValidationError(errors)
-    return name, phone, email
 
 
 def claim_slot(
@@ -128,34 +88,6 @@ def claim_slot(
         waitlist.offer_free_slots(session, event, now, texts)
     if texts:
         notify.booked(session, booking, token, texts, now)
-    return booking, token
-
-
-def new_booking(
-    event: Event,
-    name: str,
-    phone: str | None,
-    now: dt.datetime,
-    sms_consent: bool = False,
-    email: str | None = None,
-    walk_in: bool = False,
-) -> tuple[Booking, str]:
-    """An unseated booking and its one-time manage token (only the token's hash is kept)."""
-    token = secrets.token_urlsafe(32)
-    booking = Booking(
-        event_id=event.id,
-        name=name,
-        phone=phone,
-        phone_key=phone if phone and event.one_booking_per_person else None,
-        email=email,
-        sms_consent=bool(phone) and sms_consent,
-        sms_consent_at=now if phone and sms_consent else None,
-        status="booked",
-        manage_token_hash=hash_token(token),
-        walk_in=walk_in,
-        created_at=now,
-        status_changed_at=now,
-    )
     return booking, token
 
 
@@ -213,73 +145,13 @@ def cancel_booking(
     return booking
 
 
-def holds_booking(session: Session, event_id: int, phone: str) -> bool:
-    return (
-        session.scalar(
-            select(func.count(Booking.id)).where(
-                Booking.event_id == event_id,
-                Booking.phone_key == phone,
-                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-            )
-        )
-        > 0
-    )
-
-
 def _seat(
     session: Session, event: Event, booking: Booking, start: dt.datetime, now: dt.datetime
 ) -> bool:
     """Seat the booking at `start`, least-used chair first."""
     return seat_in_first_free(
-        session, booking, _free_slots_by_chair_load(session, event, start, now)
+        session, booking, free_slots_by_chair_load(session, event, start, now)
     )
-
-
-def seat_in_first_free(session: Session, booking: Booking, slot_ids: list[int]) -> bool:
-    """Put the booking in the first of these slots still free; the unique index settles races."""
-    for slot_id in slot_ids:
-        try:
-            with session.begin_nested():
-                booking.slot_id = slot_id
-                session.add(booking)
-                session.flush()
-            return True
-        except IntegrityError:
-            if booking.phone_key and holds_booking(session, booking.event_id, booking.phone_key):
-                raise AlreadyBooked("This number already has a booking at this event.") from None
-    return False
-
-
-def active_slot_ids(event_id: int):
-    """A subquery of the slots that hold an active booking."""
-    return select(Booking.slot_id).where(
-        Booking.event_id == event_id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
-    )
-
-
-def _free_slots_by_chair_load(
-    session: Session, event: Event, start: dt.datetime, now: dt.datetime
-) -> list[int]:
-    active = active_slot_ids(event.id)
-    load = (
-        select(Slot.chair_id, func.count().label("n"))
-        .where(Slot.id.in_(active))
-        .group_by(Slot.chair_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Slot.id)
-        .join(Chair, Chair.id == Slot.chair_id)
-        .outerjoin(load, load.c.chair_id == Slot.chair_id)
-        .where(
-            Slot.event_id == event.id,
-            Slot.starts_at == start,
-            Slot.id.not_in(active),
-            Slot.id.not_in(held_slot_ids(event.id, now)),  # kept for an open waitlist offer
-        )
-        .order_by(func.coalesce(load.c.n, 0), Chair.number)
-    )
-    return list(rows.scalars())
 
 
 def _nearest(session: Session, event: Event, start: dt.datetime, now: dt.datetime, limit: int = 6):

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 
+from .. import waitlist
 from ..errors import (
     AlreadyBooked,
     AlreadyWaiting,
@@ -24,12 +25,12 @@ from ..errors import (
     ValidationError,
     WaitlistClosed,
 )
-from ..events.service import event_by_share_token, signup_open, time_options
+from ..events.service import event_by_share_token
 from ..extensions import db, limiter
 from ..formatting import hour_label
 from ..models import utcnow
 from ..screening.service import screen_open
-from ..waitlist import service as waitlist
+from ..seating.availability import signup_open, time_options
 from ..web import text_settings
 from .calendar import booking_ics
 from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from .. import waitlist
 from ..audit import record
 from ..errors import EventConflict, ScheduleConflict
 from ..messaging import notify
@@ -25,7 +26,6 @@ from ..models import (
     User,
     WaitlistEntry,
 )
-from ..waitlist import service as waitlist
 from .rules import EventInput, SlotSpec, compare_layouts, generate_slots
 from .service import add_missing_slots, chair_breaks, event_fields, validate_event
 

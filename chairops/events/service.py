@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..errors import EventConflict, EventNotFound, ValidationError
 from ..models import (
-    ACTIVE_BOOKING_STATUSES,
-    Booking,
     Chair,
     Company,
     Event,
     Slot,
     User,
-    WaitlistEntry,
 )
 from .rules import Break, EventInput, InvalidFields, generate_slots, parse_event_input
-
-
-class TimeOption(NamedTuple):
-    """One start time of an event and how many chairs are free then."""
-
-    start: dt.datetime
-    end: dt.datetime
-    available: int
 
 
 def event_fields(event: Event) -> dict:
@@ -161,41 +149,6 @@ def _scoped(query, user: User):
     return query.where(Event.id.in_(therapist_events))
 
 
-def held_slot_ids(event_id: int, now: dt.datetime):
-    """A subquery of the event's slots held for an open waitlist offer: nobody else takes them."""
-    return select(WaitlistEntry.offered_slot_id).where(
-        WaitlistEntry.event_id == event_id,
-        WaitlistEntry.status == "offered",
-        WaitlistEntry.offered_slot_id.is_not(None),  # a NULL would make NOT IN match nothing
-        WaitlistEntry.offer_expires_at > now,
-    )
-
-
-def time_options(
-    session: Session, event: Event, now: dt.datetime | None = None
-) -> list[TimeOption]:
-    """The event's start times (after `now`, when given) with their count of free chairs.
-
-    With `now`, a slot held for an open waitlist offer does not count as free.
-    """
-    free = func.sum(case((Booking.id.is_(None), 1), else_=0))
-    rows = session.execute(
-        select(Slot.starts_at, Slot.ends_at, free)
-        .outerjoin(
-            Booking,
-            and_(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)),
-        )
-        .where(
-            Slot.event_id == event.id,
-            Slot.starts_at > now if now else true(),
-            Slot.id.not_in(held_slot_ids(event.id, now)) if now else true(),
-        )
-        .group_by(Slot.starts_at, Slot.ends_at)
-        .order_by(Slot.starts_at)
-    )
-    return [TimeOption(start, end, int(count)) for start, end, count in rows]
-
-
 def slot_count(session: Session, event: Event) -> int:
     return session.scalar(select(func.count(Slot.id)).where(Slot.event_id == event.id)) or 0
 
@@ -203,12 +156,3 @@ def slot_count(session: Session, event: Event) -> int:
 def local(event: Event, moment: dt.datetime) -> dt.datetime:
     """A UTC instant in the event's own time zone."""
     return moment.astimezone(ZoneInfo(event.timezone))
-
-
-def signup_open(event: Event, now: dt.datetime) -> bool:
-    """Whether attendees may claim or move slots right now."""
-    if event.status != "published":
-        return False
-    if event.signup_opens_at and now < event.signup_opens_at:
-        return False
-    return not (event.signup_closes_at and now >= event.signup_closes_at)

@@ -13,6 +13,7 @@ from ..errors import ScheduleConflict, ValidationError
 from ..extensions import db
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
+from ..seating.availability import time_options
 from ..tablet.service import assign_therapist, therapists
 from ..web import text_settings
 from .changes import SCHEDULE, cancel_event, change_schedule, update_details
@@ -22,7 +23,6 @@ from .service import (
     event_for,
     publish_event,
     slot_count,
-    time_options,
     validate_event,
 )
 

@@ -21,8 +21,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from ..booking.phones import mask
 from ..models import utcnow
+from ..phones import mask
 from .outbox import redact_links
 
 log = logging.getLogger(__name__)

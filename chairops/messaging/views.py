@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.views import roles_required
-from ..booking.phones import mask
 from ..errors import ValidationError
 from ..extensions import db
 from ..formatting import in_zone
 from ..models import MESSAGE_KINDS, MESSAGE_STATUSES, Booking, Message
+from ..phones import mask
 from .outbox import redact_links
 
 bp = Blueprint("outbox", __name__)

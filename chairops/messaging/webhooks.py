@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from ..booking.phones import mask
 from ..extensions import db
 from ..models import Message, OptOut, utcnow
+from ..phones import mask
 from . import texts
 from .dispatch import record_opt_in, record_opt_out
 from .senders import OPTED_OUT_CODE

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from ..booking.phones import parse_mobile
-from ..booking.service import NAME_LIMIT, active_slot_ids, new_booking, seat_in_first_free
+from .. import waitlist
 from ..errors import BadTransition, BookingNotFound, NotFound, ValidationError
 from ..messaging import notify
 from ..messaging.outbox import cancel_pending
 from ..models import Booking, Chair, Event, Slot, User
-from ..waitlist import service as waitlist
+from ..phones import parse_mobile
+from ..seating.availability import active_slot_ids
+from ..seating.seats import NAME_LIMIT, new_booking, seat_in_first_free
 from . import rules
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.service import create_user
 from ..audit import record as audit
-from ..booking.service import hash_token
 from ..errors import InviteGone, InviteNotFound, NotFound, ValidationError
 from ..models import INVITE_ROLES, Company, Invite, User
+from ..tokens import hash_token
 from .service import NAME_LIMIT
 
 DEFAULT_TTL = dt.timedelta(hours=72)

@@ -9,7 +9,7 @@ from ..errors import AlreadyBooked, OfferGone
 from ..extensions import db, limiter
 from ..models import utcnow
 from ..web import text_settings
-from .service import claim_offer, decline, entry_by_token, leave, place_of
+from . import claim_offer, decline, entry_by_token, leave, place_of
 
 bp = Blueprint("waitlist", __name__)
 

@@ -14,8 +14,8 @@ from chairops.booking.service import (
     move_booking,
 )
 from chairops.errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
-from chairops.events.service import time_options
 from chairops.models import Booking, utcnow
+from chairops.seating.availability import time_options
 from tests.factories import phone
 
 pytestmark = pytest.mark.usefixtures("backend")

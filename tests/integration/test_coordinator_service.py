@@ -7,8 +7,8 @@ import pytest
 from chairops.booking.service import cancel_booking
 from chairops.coordinator import service
 from chairops.coordinator.rules import Tally
-from chairops.events.service import time_options
 from chairops.models import utcnow
+from chairops.seating.availability import time_options
 from tests.querycount import counting_queries
 
 

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from chairops.booking.service import Claim, cancel_booking, claim_slot, move_booking
-from chairops.events.service import time_options
 from chairops.messaging.notify import TextSettings
 from chairops.messaging.rules import reminder_time
 from chairops.models import Message, utcnow
 from chairops.screening.service import submit_screen
+from chairops.seating.availability import time_options
 from chairops.tablet.service import set_late, set_status
 from tests.factories import phone
 

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from chairops.booking.service import Claim, claim_slot
 from chairops.errors import AlreadyBooked, SlotTaken
-from chairops.events.service import time_options
 from chairops.extensions import db
 from chairops.models import Booking, Event, utcnow
+from chairops.seating.availability import time_options
 from tests.factories import phone
 
 

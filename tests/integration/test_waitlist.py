@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from chairops import waitlist
 from chairops.booking.service import Claim, cancel_booking, claim_slot, move_booking
 from chairops.errors import (
     AlreadyBooked,
@@ -19,11 +20,11 @@ from chairops.errors import (
     WaitlistClosed,
 )
 from chairops.events.changes import cancel_event, change_schedule
-from chairops.events.service import add_missing_slots, time_options
+from chairops.events.service import add_missing_slots
 from chairops.messaging.notify import TextSettings
 from chairops.models import Booking, Chair, Message, OptOut, Slot, WaitlistEntry
+from chairops.seating.availability import time_options
 from chairops.tablet.service import set_status
-from chairops.waitlist import service as waitlist
 from tests.factories import phone
 
 CFG = TextSettings("https://chairops.example", "chairops", offer_minutes=10)

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from chairops import waitlist
 from chairops.errors import OfferGone
 from chairops.extensions import db
 from chairops.models import Booking, WaitlistEntry
-from chairops.waitlist import service as waitlist
 from tests.integration.test_waitlist import CFG, cancel_with_line
 
 

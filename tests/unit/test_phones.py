@@ -1,6 +1,6 @@
 import pytest
 
-from chairops.booking.phones import mask, parse_mobile
+from chairops.phones import mask, parse_mobile
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ def test_admin_home_is_the_dashboard_of_every_company(client, make, booked):
 
 
 def test_the_dashboard_shows_waitlist_length_and_past_utilization(client, make, session):
-    from chairops.waitlist import service as waitlist
+    from chairops import waitlist
 
     coordinator = make.user("coordinator")
     full = make.event(company=coordinator.company, chairs=1, start_time="10:00", end_time="10:15")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from chairops.booking.phones import mask
 from chairops.messaging.outbox import enqueue
 from chairops.models import utcnow
+from chairops.phones import mask
 from tests.factories import PASSWORD, phone
 
 MASKED_11, MASKED_12 = mask(phone(11)), mask(phone(12))

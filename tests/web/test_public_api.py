@@ -2,8 +2,8 @@
 
 import pytest
 
-from chairops.events.service import time_options
 from chairops.models import Booking, utcnow
+from chairops.seating.availability import time_options
 from tests.factories import phone
 
 

@@ -1,0 +1,96 @@
+"""Free and held times of an event, and whether sign-up is open: what every claim path reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import Session
+
+from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot, WaitlistEntry
+
+
+class TimeOption(NamedTuple):
+    """One start time of an event and how many chairs are free then."""
+
+    start: dt.datetime
+    end: dt.datetime
+    available: int
+
+
+def signup_open(event: Event, now: dt.datetime) -> bool:
+    """Whether attendees may claim or move slots right now."""
+    if event.status != "published":
+        return False
+    if event.signup_opens_at and now < event.signup_opens_at:
+        return False
+    return not (event.signup_closes_at and now >= event.signup_closes_at)
+
+
+def held_slot_ids(event_id: int, now: dt.datetime):
+    """A subquery of the event's slots held for an open waitlist offer: nobody else takes them."""
+    return select(WaitlistEntry.offered_slot_id).where(
+        WaitlistEntry.event_id == event_id,
+        WaitlistEntry.status == "offered",
+        WaitlistEntry.offered_slot_id.is_not(None),  # a NULL would make NOT IN match nothing
+        WaitlistEntry.offer_expires_at > now,
+    )
+
+
+def active_slot_ids(event_id: int):
+    """A subquery of the slots that hold an active booking."""
+    return select(Booking.slot_id).where(
+        Booking.event_id == event_id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+    )
+
+
+def time_options(
+    session: Session, event: Event, now: dt.datetime | None = None
+) -> list[TimeOption]:
+    """The event's start times (after `now`, when given) with their count of free chairs.
+
+    With `now`, a slot held for an open waitlist offer does not count as free.
+    """
+    free = func.sum(case((Booking.id.is_(None), 1), else_=0))
+    rows = session.execute(
+        select(Slot.starts_at, Slot.ends_at, free)
+        .outerjoin(
+            Booking,
+            and_(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)),
+        )
+        .where(
+            Slot.event_id == event.id,
+            Slot.starts_at > now if now else true(),
+            Slot.id.not_in(held_slot_ids(event.id, now)) if now else true(),
+        )
+        .group_by(Slot.starts_at, Slot.ends_at)
+        .order_by(Slot.starts_at)
+    )
+    return [TimeOption(start, end, int(count)) for start, end, count in rows]
+
+
+def free_slots_by_chair_load(
+    session: Session, event: Event, start: dt.datetime, now: dt.datetime
+) -> list[int]:
+    """The free, unheld slots at `start`, least-used chair first (balancing the chairs)."""
+    active = active_slot_ids(event.id)
+    load = (
+        select(Slot.chair_id, func.count().label("n"))
+        .where(Slot.id.in_(active))
+        .group_by(Slot.chair_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Slot.id)
+        .join(Chair, Chair.id == Slot.chair_id)
+        .outerjoin(load, load.c.chair_id == Slot.chair_id)
+        .where(
+            Slot.event_id == event.id,
+            Slot.starts_at == start,
+            Slot.id.not_in(active),
+            Slot.id.not_in(held_slot_ids(event.id, now)),  # kept for an open waitlist offer
+        )
+        .order_by(func.coalesce(load.c.n, 0), Chair.number)
+    )
+    return list(rows.scalars())

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
@@ -69,3 +70,17 @@ def check_production(config: dict) -> None:
     """Refuse to run in production with the default secret key."""
     if config.get("ENV_NAME") == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError("SECRET_KEY must be set in production")
+
+
+class TextSettings(NamedTuple):
+    """What the wording needs from configuration."""
+
+    base_url: str
+    brand: str
+    offer_minutes: int = 10  # how long a freed chair is kept for the first on the waitlist
+
+    def manage_url(self, token: str) -> str:
+        return f"{self.base_url}/b/{token}"
+
+    def screen_url(self, token: str) -> str:
+        return f"{self.base_url}/b/{token}/screen"

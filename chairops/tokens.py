@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+
+# Attendee links (/b/ bookings, /w/ waitlist places) and staff invites carry secret tokens.
+_TOKEN_LINK = re.compile(r"/(b|w|invite)/[A-Za-z0-9_-]{20,}")
 
 
 def hash_token(token: str) -> str:
@@ -14,3 +18,8 @@ def hash_token(token: str) -> str:
 def same_hash(stored: str | None, digest: str) -> bool:
     """Constant-time comparison of a stored hash with a computed one."""
     return hmac.compare_digest(stored or "", digest)
+
+
+def redact_links(body: str) -> str:
+    """The text without link tokens, for logs and for keeping after a text has gone."""
+    return _TOKEN_LINK.sub(r"/\1/…", body)

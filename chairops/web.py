@@ -18,11 +18,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from .config import TextSettings
 from .errors import ChairopsError, ValidationError
 from .extensions import db
 from .formatting import register_filters
-from .messaging.notify import TextSettings
-from .messaging.outbox import redact_links
+from .tokens import redact_links
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

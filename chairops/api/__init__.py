@@ -1,0 +1,1 @@
+"""The JSON API of API.md: an edge over every feature service; nothing imports it."""

@@ -7,24 +7,28 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from .. import waitlist
-from ..booking.service import Claim, booking_by_token, cancel_booking, claim_slot
+from ..accounts.reach import event_for
+from ..booking.service import (
+    Claim,
+    booking_by_token,
+    cancel_booking,
+    claim_slot,
+    event_by_share_token,
+)
 from ..coordinator.service import roster, roster_counts
 from ..errors import ChairopsError, EventNotFound, ScheduleConflict, ValidationError
 from ..events.changes import DETAILS, change_schedule, update_details
 from ..events.service import (
     create_event,
-    event_by_share_token,
     event_fields,
-    event_for,
     publish_event,
-    slot_count,
     validate_event,
 )
 from ..extensions import db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
-from ..seating.availability import time_options
+from ..seating.availability import slot_count, time_options
 from ..tablet.service import (
     assign_therapist,
     booking_for_staff,

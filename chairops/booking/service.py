@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .. import waitlist
-from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
+from ..errors import (
+    AlreadyBooked,
+    BookingNotFound,
+    EventNotFound,
+    SignupClosed,
+    SlotTaken,
+    ValidationError,
+)
 from ..messaging import notify
 from ..models import Booking, Event, Slot
 from ..seating.availability import free_slots_by_chair_load, signup_open, time_options
@@ -22,6 +29,16 @@ from ..seating.seats import (
 from ..tokens import hash_token, same_hash
 
 
+def event_by_share_token(session: Session, token: str) -> Event:
+    """The event behind a sign-up link, or EventNotFound."""
+    event = session.scalar(
+        select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
+    )
+    if event is None or event.status == "draft":
+        raise EventNotFound("No event matches this link. Check the link you were sent.")
+    return event
+
+
 def booking_by_token(session: Session, token: str) -> Booking:
     """The booking behind a manage token, or BookingNotFound."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
@@ -31,6 +48,11 @@ def booking_by_token(session: Session, token: str) -> Booking:
     if booking is None or not same_hash(booking.manage_token_hash, digest):
         raise BookingNotFound("This link does not match a booking.")
     return booking
+
+
+def screen_open(booking: Booking, now: dt.datetime) -> bool:
+    """Attendees may take or retake the screen until their slot starts."""
+    return booking.status == "booked" and now < booking.slot.starts_at
 
 
 def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -> dt.datetime:

@@ -25,15 +25,21 @@ from ..errors import (
     ValidationError,
     WaitlistClosed,
 )
-from ..events.service import event_by_share_token
 from ..extensions import db, limiter
 from ..formatting import hour_label
 from ..models import utcnow
-from ..screening.service import screen_open
 from ..seating.availability import signup_open, time_options
 from ..web import text_settings
 from .calendar import booking_ics
-from .service import Claim, booking_by_token, cancel_booking, claim_slot, move_booking
+from .service import (
+    Claim,
+    booking_by_token,
+    cancel_booking,
+    claim_slot,
+    event_by_share_token,
+    move_booking,
+    screen_open,
+)
 
 bp = Blueprint("booking", __name__)
 TAKEN = "Sorry, someone just took that time. Here are the nearest free times."

@@ -11,8 +11,8 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager
 
+from ..accounts.reach import events_for
 from ..audit import record
-from ..events.service import events_for
 from ..formatting import clock, hour_label, in_zone
 from ..models import (
     BOOKING_STATUSES,

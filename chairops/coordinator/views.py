@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from ..accounts.reach import event_for
 from ..accounts.views import roles_required
-from ..events.service import event_for, slot_count
 from ..extensions import db
 from ..models import Event, utcnow
+from ..seating.availability import slot_count
 from ..web import public_url
 from . import rules
 from .service import RECENT_PAST, dashboard, record_roster_export, roster, roster_csv

@@ -209,3 +209,22 @@ def parse_event_input(raw: dict, now: dt.datetime | None = None) -> EventInput:
 
 def _minutes_between(start: dt.time, end: dt.time) -> int:
     return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+# Offered first in time-zone pickers; any IANA zone is accepted.
+COMMON_ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Vancouver",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Australia/Sydney",
+]

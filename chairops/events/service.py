@@ -6,16 +6,15 @@ import datetime as dt
 import secrets
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..errors import EventConflict, EventNotFound, ValidationError
+from ..errors import EventConflict, ValidationError
 from ..models import (
     Chair,
     Company,
     Event,
     Slot,
-    User,
 )
 from .rules import Break, EventInput, InvalidFields, generate_slots, parse_event_input
 
@@ -113,44 +112,6 @@ def publish_event(session: Session, event: Event) -> Event:
     event.status = "published"
     session.flush()
     return event
-
-
-def event_by_share_token(session: Session, token: str) -> Event:
-    """The event behind a sign-up link, or EventNotFound."""
-    event = session.scalar(
-        select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
-    )
-    if event is None or event.status == "draft":
-        raise EventNotFound("No event matches this link. Check the link you were sent.")
-    return event
-
-
-def events_for(session: Session, user: User) -> list[Event]:
-    """The events a staff member may see, soonest first."""
-    return list(
-        session.scalars(_scoped(select(Event), user).order_by(Event.date, Event.start_time))
-    )
-
-
-def event_for(session: Session, user: User, event_id: int) -> Event:
-    """One event within the user's reach; anything else is EventNotFound (404, never 403)."""
-    event = session.scalar(_scoped(select(Event), user).where(Event.id == event_id))
-    if event is None:
-        raise EventNotFound()
-    return event
-
-
-def _scoped(query, user: User):
-    if user.role == "admin":
-        return query
-    if user.role == "coordinator":
-        return query.where(Event.company_id == user.company_id)
-    therapist_events = select(Chair.event_id).where(Chair.therapist_id == user.id)
-    return query.where(Event.id.in_(therapist_events))
-
-
-def slot_count(session: Session, event: Event) -> int:
-    return session.scalar(select(func.count(Slot.id)).where(Slot.event_id == event.id)) or 0
 
 
 def local(event: Event, moment: dt.datetime) -> dt.datetime:

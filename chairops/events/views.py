@@ -7,43 +7,26 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
+from ..accounts.reach import event_for
 from ..coordinator.service import event_console
 from ..coordinator.views import render_dashboard
 from ..errors import ScheduleConflict, ValidationError
 from ..extensions import db
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
-from ..seating.availability import time_options
+from ..seating.availability import slot_count, time_options
 from ..tablet.service import assign_therapist, therapists
 from ..web import text_settings
 from .changes import SCHEDULE, cancel_event, change_schedule, update_details
+from .rules import COMMON_ZONES
 from .service import (
     create_event,
     event_fields,
-    event_for,
     publish_event,
-    slot_count,
     validate_event,
 )
 
 bp = Blueprint("events", __name__)
-
-COMMON_ZONES = [
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Toronto",
-    "America/Vancouver",
-    "Europe/London",
-    "Europe/Dublin",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "Australia/Sydney",
-]
 
 
 class EventForm(FlaskForm):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from ..models import Message, OptOut, utcnow
-from .outbox import redact_links
+from ..tokens import redact_links
 from .senders import (
     OPTED_OUT,
     OPTED_OUT_CODE,

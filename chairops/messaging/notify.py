@@ -8,25 +8,12 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..config import TextSettings
 from ..models import Booking, Message, OptOut
 from . import rules, texts
 from .outbox import cancel_pending, enqueue, pending_for
 
 SCHEDULED = ("reminder", "up_next")
-
-
-class TextSettings(NamedTuple):
-    """What the wording needs from configuration."""
-
-    base_url: str
-    brand: str
-    offer_minutes: int = 10  # how long a freed chair is kept for the first on the waitlist
-
-    def manage_url(self, token: str) -> str:
-        return f"{self.base_url}/b/{token}"
-
-    def screen_url(self, token: str) -> str:
-        return f"{self.base_url}/b/{token}/screen"
 
 
 class Text(NamedTuple):

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Booking, Message
-
-# Attendee links (/b/ bookings, /w/ waitlist places) and staff invites carry secret tokens.
-_MANAGE_LINK = re.compile(r"/(b|w|invite)/[A-Za-z0-9_-]{20,}")
 
 
 def enqueue(
@@ -77,8 +73,3 @@ def pending_for(session: Session, booking_id: int, kind: str) -> Message | None:
             Message.booking_id == booking_id, Message.kind == kind, Message.status == "pending"
         )
     )
-
-
-def redact_links(body: str) -> str:
-    """The body without attendee tokens, for logs and for keeping after the text has gone."""
-    return _MANAGE_LINK.sub(r"/\1/…", body)

@@ -23,7 +23,7 @@ from urllib3.exceptions import NewConnectionError
 
 from ..models import utcnow
 from ..phones import mask
-from .outbox import redact_links
+from ..tokens import redact_links
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..formatting import in_zone
 from ..models import MESSAGE_KINDS, MESSAGE_STATUSES, Booking, Message
 from ..phones import mask
-from .outbox import redact_links
+from ..tokens import redact_links
 
 bp = Blueprint("outbox", __name__)
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import record
+from ..booking.service import screen_open
 from ..errors import BookingNotFound, ChairopsError, ValidationError
 from ..messaging import notify
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Screen, Slot, User
@@ -44,11 +45,6 @@ class RoutineCard(NamedTuple):
     cautions: list[str]
     pressure: str | None
     avoid_note: str | None
-
-
-def screen_open(booking: Booking, now: dt.datetime) -> bool:
-    """Attendees may take or retake the screen until their slot starts."""
-    return booking.status == "booked" and now < booking.slot.starts_at
 
 
 def submit_screen(

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from ..booking.service import booking_by_token
+from ..booking.service import booking_by_token, screen_open
 from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..models import utcnow
@@ -17,7 +17,6 @@ from .service import (
     booking_for_therapist,
     reveal_answers,
     routine_card,
-    screen_open,
     submit_screen,
 )
 

@@ -94,3 +94,8 @@ def free_slots_by_chair_load(
         .order_by(func.coalesce(load.c.n, 0), Chair.number)
     )
     return list(rows.scalars())
+
+
+def slot_count(session: Session, event: Event) -> int:
+    """How many slots the event has, on every chair."""
+    return session.scalar(select(func.count(Slot.id)).where(Slot.event_id == event.id)) or 0

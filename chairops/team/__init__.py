@@ -1,1 +1,2 @@
-"""Team and tenants: companies, staff accounts, invites and deactivation."""
+"""Team and tenants: companies, staff invites and deactivation. Uses accounts, event rules and the
+ground."""

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..accounts.views import roles_required
 from ..errors import InviteGone, InviteNotFound, ValidationError
-from ..events.views import COMMON_ZONES
+from ..events.rules import COMMON_ZONES
 from ..extensions import db, limiter
 from ..models import Company, utcnow
 from ..web import public_url

@@ -1,4 +1,4 @@
-from chairops.events.service import slot_count
+from chairops.seating.availability import slot_count
 
 
 def test_event_gets_its_slots(make, session, backend):

@@ -14,6 +14,7 @@ from ..booking.service import (
     cancel_booking,
     claim_slot,
     event_by_share_token,
+    event_with_times,
 )
 from ..coordinator.service import roster, roster_counts
 from ..errors import ChairopsError, EventNotFound, ScheduleConflict, ValidationError
@@ -28,7 +29,7 @@ from ..extensions import db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
-from ..seating.availability import slot_count, time_options
+from ..seating.availability import slot_count
 from ..tablet.service import (
     assign_therapist,
     booking_for_staff,
@@ -94,9 +95,8 @@ def openapi():
 
 @bp.get("/public/events/<share_token>")
 def public_event(share_token: str):
-    event = event_by_share_token(db.session, share_token)
     now = utcnow()
-    options = time_options(db.session, event, now)
+    event, options = event_with_times(db.session, share_token, now)
     return jsonify(
         event={
             "title": event.title,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import String, bindparam, select, true
+from sqlalchemy.orm import Session, contains_eager, joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import waitlist
 from ..errors import (
@@ -17,8 +19,16 @@ from ..errors import (
     ValidationError,
 )
 from ..messaging import notify
-from ..models import Booking, Event, Slot
-from ..seating.availability import free_slots_by_chair_load, signup_open, time_options
+from ..messaging import rules as text_rules
+from ..messaging import texts as wording
+from ..models import Booking, Chair, Event, Slot, Timestamp
+from ..seating.availability import (
+    TimeOption,
+    free_slots_by_chair_load,
+    signup_open,
+    time_options,
+    times_query,
+)
 from ..seating.seats import (
     Claim,
     holds_booking,
@@ -27,16 +37,54 @@ from ..seating.seats import (
     validate_person,
 )
 from ..tokens import hash_token, same_hash
+from . import claim_sql
+
+TAKEN = "Someone just took the last chair at that time."
+UNKNOWN_START = "That is not one of this event's times, or it has passed."
 
 
 def event_by_share_token(session: Session, token: str) -> Event:
     """The event behind a sign-up link, or EventNotFound."""
-    event = session.scalar(
-        select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
-    )
+    event = session.scalar(_event_statement(), {"share_token": token})
     if event is None or event.status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
     return event
+
+
+def event_with_times(
+    session: Session, share_token: str, now: dt.datetime
+) -> tuple[Event, list[TimeOption]]:
+    """The event behind a sign-up link and its times still to come, in one statement."""
+    rows = session.execute(
+        _event_with_times_statement(), {"share_token": share_token, "now": now}
+    ).all()
+    if not rows or rows[0][0].status == "draft":
+        raise EventNotFound("No event matches this link. Check the link you were sent.")
+    options = [TimeOption(start, end, int(free)) for _, start, end, free in rows if start]
+    return rows[0][0], options
+
+
+@cache
+def _event_statement():
+    """Built once: the event behind a bound share_token, with its company."""
+    token = bindparam("share_token", type_=String)
+    return select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
+
+
+@cache
+def _event_with_times_statement():
+    """Built once: the event (with its company) and its times, for bound share_token and now."""
+    token = bindparam("share_token", type_=String)
+    event_id = select(Event.id).where(Event.share_token == token).scalar_subquery()
+    times = times_query(event_id, bindparam("now", type_=Timestamp)).subquery()
+    return (
+        select(Event, times.c.starts_at, times.c.ends_at, times.c.free)
+        .join(Event.company)
+        .options(contains_eager(Event.company))
+        .outerjoin(times, true())
+        .where(Event.share_token == token)
+        .order_by(times.c.starts_at)
+    )
 
 
 def booking_by_token(session: Session, token: str) -> Booking:
@@ -69,7 +117,7 @@ def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -
         .limit(1)
     )
     if found is None:
-        raise ValidationError({"start": "That is not one of this event's times, or it has passed."})
+        raise ValidationError({"start": UNKNOWN_START})
     return found
 
 
@@ -83,34 +131,132 @@ def claim_slot(
     """Book a free chair at the chosen start; return the booking and its one-time manage token."""
     if not signup_open(event, now):
         raise SignupClosed("Sign-up for this event is closed.")
-    errors: dict[str, str] = {}
     try:
         name, phone, email = validate_person(event, claim)
     except ValidationError as exc:
-        errors |= exc.errors
-    try:
-        start = parse_start(session, event, claim.start, now)
-    except ValidationError as exc:
-        errors |= exc.errors
-    if errors:
-        raise ValidationError(errors)
-    # No "already booked?" query first: the unique index answers that inside _seat.
+        errors = exc.errors
+        try:
+            parse_start(session, event, claim.start, now)
+        except ValidationError as start_error:
+            errors |= start_error.errors
+        raise ValidationError(errors) from None
+    # No "already booked?" query first: the unique indexes answer that as the booking is added.
     booking, token = new_booking(
         event, name, phone, now, sms_consent=claim.sms_consent, email=email
     )
+    if not one_statement_claims(session):
+        _claim_step_by_step(session, event, booking, token, claim, now, texts)
+    elif _claim_in_one_statement(session, event, booking, token, claim, now, texts) and texts:
+        waitlist.offer_free_slots(session, event, now, texts)  # the booker may have held an offer
+    return booking, token
+
+
+def one_statement_claims(session: Session) -> bool:
+    """PostgreSQL claims in one statement; SQLite, without data-modifying CTEs, step by step."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _claim_step_by_step(session, event, booking, token, claim, now, texts) -> None:
+    """The portable claim: seat, leave the waitlist, write the texts (SQLite takes this path)."""
+    start = parse_start(session, event, claim.start, now)
     if not _seat(session, event, booking, start, now):
-        if booking.phone_key and holds_booking(session, event.id, booking.phone_key):
-            raise AlreadyBooked("This number already has a booking at this event.")
-        raise SlotTaken(
-            "Someone just took the last chair at that time.",
-            next_times=_nearest(session, event, start, now),
-        )
+        _refuse(session, event, booking, start, now)
     # Booking a time yourself takes you off this event's waitlist (and passes on any offer).
-    if waitlist.left_for_booking(session, event.id, phone, now) and texts:
+    if waitlist.left_for_booking(session, event.id, booking.phone, now) and texts:
         waitlist.offer_free_slots(session, event, now, texts)
     if texts:
         notify.booked(session, booking, token, texts, now)
-    return booking, token
+
+
+def _claim_in_one_statement(session, event, booking, token, claim, now, texts) -> int:
+    """The same claim as one statement on PostgreSQL (claim_sql.py), retried after a lost race."""
+    start = _as_start(claim.start)
+    wording = _wording(event, booking, start, token, now, texts)
+    params = _claim_params(event, booking, start, now, wording)
+    for _ in range(event.chairs_count + 1):
+        row = claim_sql.run(session, params)
+        if not row.asked:
+            raise ValidationError({"start": UNKNOWN_START})
+        if row.booking_id is not None:
+            _adopt(session, event, booking, row)
+            return row.left_line
+        if row.phone_holds:
+            raise AlreadyBooked("This number already has a booking at this event.")
+        if row.slot_id is None:
+            break  # no chair free at that start; a lost race retries with a fresh snapshot
+    raise SlotTaken(TAKEN, next_times=_nearest(session, event, start, now))
+
+
+def _as_start(raw: object) -> dt.datetime:
+    try:
+        start = dt.datetime.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValidationError({"start": "Choose one of the listed times."}) from exc
+    if start.tzinfo is None:
+        raise ValidationError({"start": "Give the time with its UTC offset."})
+    return start
+
+
+def _wording(event, booking, start, token, now, texts) -> claim_sql.Wording:
+    chair, clock = claim_sql.markers()
+    remind_at = text_rules.reminder_time(event.date, event.timezone)
+    if not texts:
+        return claim_sql.Wording(chair, clock, "", "", "", remind_at, False)
+    return claim_sql.Wording(
+        chair,
+        clock,
+        notify.confirmation_body(
+            texts, event, booking.name, start, chair, token, wording.confirmation
+        ),
+        notify.reminder_body(texts, event, start, token, screen_done=False),
+        notify.up_next_body(texts, event, chair, clock),
+        remind_at,
+        text_rules.wants_reminder(now, remind_at, start),
+    )
+
+
+def _claim_params(event, booking, start, now, wording: claim_sql.Wording) -> dict:
+    return {
+        "event_id": event.id, "start": start, "now": now, "tz": event.timezone,
+        "name": booking.name, "phone": booking.phone, "phone_key": booking.phone_key,
+        "email": booking.email, "sms_consent": booking.sms_consent,
+        "sms_consent_at": booking.sms_consent_at, "token_hash": booking.manage_token_hash,
+        "textable": bool(wording.confirmation) and notify.textable(booking),
+        "chair_marker": wording.chair_marker, "clock_marker": wording.clock_marker,
+        "confirmation_body": wording.confirmation, "reminder_body": wording.reminder,
+        "up_next_body": wording.up_next, "remind_at": wording.remind_at,
+        "wants_reminder": wording.wants_reminder, "lead_minutes": event.reminder_lead_minutes,
+    }  # fmt: skip
+
+
+def _adopt(session: Session, event: Event, booking: Booking, row) -> None:
+    """Make the inserted booking, its slot and chair persistent objects without reading them."""
+    booking.id, booking.slot_id = row.booking_id, row.slot_id
+    booking.revision, booking.previous_status, booking.updated_at = 0, None, booking.created_at
+    slot = Slot(
+        id=row.slot_id, event_id=event.id, chair_id=row.chair_id,
+        starts_at=row.starts_at, ends_at=row.ends_at,
+    )  # fmt: skip
+    chair = Chair(
+        id=row.chair_id, event_id=event.id, number=row.number, label=row.label,
+        late_minutes=row.late_minutes,
+    )  # fmt: skip
+    for obj in (chair, slot, booking):
+        make_transient_to_detached(obj)
+    # The slot and chair may be in this session already (merge keeps one copy); the booking is
+    # new. Linking them as loaded keeps them alive and lets booking.slot.chair read no row.
+    chair = session.merge(chair, load=False)
+    slot = session.merge(slot, load=False)
+    set_committed_value(slot, "chair", chair)
+    set_committed_value(booking, "slot", slot)
+    set_committed_value(booking, "event", event)
+    session.add(booking)
+
+
+def _refuse(session, event, booking, start, now):
+    if booking.phone_key and holds_booking(session, event.id, booking.phone_key):
+        raise AlreadyBooked("This number already has a booking at this event.")
+    raise SlotTaken(TAKEN, next_times=_nearest(session, event, start, now))
 
 
 def move_booking(

@@ -36,7 +36,7 @@ from .service import (
     booking_by_token,
     cancel_booking,
     claim_slot,
-    event_by_share_token,
+    event_with_times,
     move_booking,
     screen_open,
 )
@@ -64,8 +64,8 @@ def _claim_limit() -> str:
 @bp.route("/e/<share_token>", methods=["GET", "POST"])
 @limiter.limit(_claim_limit, methods=["POST"])
 def event_page(share_token: str):
-    event = event_by_share_token(db.session, share_token)
     form, now = TokenForm(), utcnow()
+    event, options = event_with_times(db.session, share_token, now)
     page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
     status = 200
     if form.validate_on_submit():
@@ -77,7 +77,8 @@ def event_page(share_token: str):
         status = outcome
     elif form.is_submitted():
         page["notice"], status = "This page was open too long. Please choose your time again.", 400
-    options = time_options(db.session, event, now)
+    if form.is_submitted():
+        options = time_options(db.session, event, now)  # the claim changed what is free
     free = page["nearest"] or [o for o in options if o.available > 0]
     return render_template(
         "booking/event.html",

@@ -26,7 +26,8 @@ class Text(NamedTuple):
     valid_until: dt.datetime | None = None
 
 
-def _textable(booking: Booking) -> bool:
+def textable(booking: Booking) -> bool:
+    """Whether this booking may be texted: a number and consent."""
     return bool(booking.phone) and booking.sms_consent
 
 
@@ -48,7 +49,7 @@ def _write(session: Session, booking: Booking, text: Text | None) -> Message | N
 
 def booked(session: Session, booking: Booking, token: str, cfg: TextSettings, now: dt.datetime):
     """Confirmation now, the morning reminder and the "up next" text later."""
-    if not _textable(booking):
+    if not textable(booking):
         return
     # A booking made this instant has no texts yet and its confirmation says how to stop, so
     # they are simply added (inserted together at commit; the unique key still guards them).
@@ -74,7 +75,7 @@ def booked(session: Session, booking: Booking, token: str, cfg: TextSettings, no
 def moved(session: Session, booking: Booking, token: str, cfg: TextSettings, now: dt.datetime):
     """A new time: say so, and replace the reminder and "up next" texts."""
     cancel_pending(session, booking.id, SCHEDULED)
-    if not _textable(booking):
+    if not textable(booking):
         return
     _write(session, booking, _confirmation(booking, token, cfg, now, _moved_wording))
     _write(session, booking, _reminder(booking, token, cfg, now))
@@ -90,12 +91,19 @@ def _moved_wording(brand, _name, at, where, chair, manage_url):
     return texts.moved(brand, at, where, chair, manage_url)
 
 
-def _confirmation(booking: Booking, token: str, cfg: TextSettings, now, wording) -> Text:
-    event, slot = booking.event, booking.slot
-    body = wording(
-        cfg.brand, booking.name.split()[0], texts.when(slot.starts_at, event.timezone),
-        texts.place(event.room, event.location), slot.chair.number, cfg.manage_url(token),
+def confirmation_body(cfg: TextSettings, event, name: str, start, chair, token: str, wording):
+    """The confirmation (or "moved") text of a booking at `start` on `chair`."""
+    return wording(
+        cfg.brand, name.split()[0], texts.when(start, event.timezone),
+        texts.place(event.room, event.location), chair, cfg.manage_url(token),
     )  # fmt: skip
+
+
+def _confirmation(booking: Booking, token: str, cfg: TextSettings, now, wording) -> Text:
+    slot = booking.slot
+    body = confirmation_body(
+        cfg, booking.event, booking.name, slot.starts_at, slot.chair.number, token, wording
+    )
     return Text("confirmation", body, _key(booking, "confirmation"), now)
 
 
@@ -109,10 +117,13 @@ def _reminder(booking: Booking, token: str, cfg: TextSettings, now) -> Text | No
 
 
 def _reminder_body(booking: Booking, cfg: TextSettings, token: str, screen_done: bool) -> str:
-    event, slot = booking.event, booking.slot
+    return reminder_body(cfg, booking.event, booking.slot.starts_at, token, screen_done)
+
+
+def reminder_body(cfg: TextSettings, event, start, token: str, screen_done: bool) -> str:
+    """The morning reminder; it asks for the screen until the screen is done."""
     return texts.reminder(
-        cfg.brand, texts.clock(slot.starts_at, event.timezone),
-        texts.place(event.room, event.location),
+        cfg.brand, texts.clock(start, event.timezone), texts.place(event.room, event.location),
         None if screen_done else cfg.screen_url(token), cfg.manage_url(token),
     )  # fmt: skip
 
@@ -131,11 +142,13 @@ def _up_next(booking: Booking, cfg: TextSettings, now, send_at=None) -> Text | N
     )
     if expected <= now:
         return None
-    body = texts.up_next(
-        cfg.brand, slot.chair.number, texts.clock(expected, event.timezone),
-        texts.place(event.room, event.location),
-    )  # fmt: skip
+    body = up_next_body(cfg, event, slot.chair.number, texts.clock(expected, event.timezone))
     return Text("up_next", body, _key(booking, "up_next"), max(send_at or at, now), expected)
+
+
+def up_next_body(cfg: TextSettings, event, chair, expected_clock: str) -> str:
+    """ "You're up next" for a chair and the time the person is now expected."""
+    return texts.up_next(cfg.brand, chair, expected_clock, texts.place(event.room, event.location))
 
 
 def chair_changed(
@@ -143,13 +156,13 @@ def chair_changed(
 ):
     """Running late, or the previous person finished early: move the waiting people's "up next"."""
     for booking in waiting:
-        if _textable(booking):
+        if textable(booking):
             _write(session, booking, _up_next(booking, cfg, now, now if booking is early else None))
 
 
 def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.datetime):
     """Self-care tips matching what was worked on, after the set delay, in allowed hours."""
-    if not _textable(booking):
+    if not textable(booking):
         return None
     tip_set = rules.tips_set(booking.screen.routine if booking.screen else None)
     if tip_set is None:
@@ -182,7 +195,7 @@ def event_news(session: Session, bookings: list[Booking], kind: str, cfg: TextSe
 
 def _reachable(session: Session, bookings: list[Booking]) -> list[Booking]:
     """The bookings that may be texted: consent given and the number has not opted out."""
-    people = [b for b in bookings if _textable(b)]
+    people = [b for b in bookings if textable(b)]
     stopped = _opted_out(session, {b.phone for b in people})
     return [b for b in people if b.phone not in stopped]
 

@@ -45,28 +45,32 @@ def active_slot_ids(event_id: int):
     )
 
 
-def time_options(
-    session: Session, event: Event, now: dt.datetime | None = None
-) -> list[TimeOption]:
-    """The event's start times (after `now`, when given) with their count of free chairs.
+def times_query(event_id, now: dt.datetime | None = None):
+    """(starts_at, ends_at, free) per start time of an event; `event_id` may be a SQL expression.
 
-    With `now`, a slot held for an open waitlist offer does not count as free.
+    With `now`, only times after it, and a slot held for an open waitlist offer is not free.
     """
-    free = func.sum(case((Booking.id.is_(None), 1), else_=0))
-    rows = session.execute(
+    free = func.sum(case((Booking.id.is_(None), 1), else_=0)).label("free")
+    return (
         select(Slot.starts_at, Slot.ends_at, free)
         .outerjoin(
             Booking,
             and_(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)),
         )
         .where(
-            Slot.event_id == event.id,
-            Slot.starts_at > now if now else true(),
-            Slot.id.not_in(held_slot_ids(event.id, now)) if now else true(),
+            Slot.event_id == event_id,
+            Slot.starts_at > now if now is not None else true(),
+            Slot.id.not_in(held_slot_ids(event_id, now)) if now is not None else true(),
         )
         .group_by(Slot.starts_at, Slot.ends_at)
-        .order_by(Slot.starts_at)
     )
+
+
+def time_options(
+    session: Session, event: Event, now: dt.datetime | None = None
+) -> list[TimeOption]:
+    """The event's start times (after `now`, when given) with their count of free chairs."""
+    rows = session.execute(times_query(event.id, now).order_by(Slot.starts_at))
     return [TimeOption(start, end, int(count)) for start, end, count in rows]
 
 

@@ -1,0 +1,204 @@
+"""The fair floor for bench/claim_rush.py: chairops' own SQL work, without Flask or the ORM.
+
+bench/baseline_app.py is the bare floor: one INSERT ... SELECT, no texts, no waitlist, no chair
+balancing, no held slots. This app does what the real claim does in the database: the
+availability read joins the event as the app's does, and a claim runs the very statement of
+chairops/booking/claim_sql.py (least-used chair, held slots skipped, the booker taken off the
+waitlist, three texts written) with bodies worded by plain string formatting. It validates the
+phone with phonenumbers, as the app does, since that is work every real claim needs. What it
+leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the app's
+Python around them.
+
+Served by gunicorn (`gunicorn --pythonpath bench fair_baseline_app:app`) with DATABASE_URL set;
+each worker keeps one psycopg 3 connection, a transaction per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import threading
+from http import HTTPStatus
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+import psycopg
+
+from chairops.booking.claim_sql import CLAIM
+
+ACTIVE = "('booked', 'checked_in', 'in_service', 'completed')"
+# The app's availability read, as one statement: the event and its free chairs per time.
+AVAILABILITY_SQL = f"""
+SELECT e.id, e.status, e.timezone, e.title, e.location, e.room, e.date, e.reminder_lead_minutes,
+       c.country, t.starts_at, t.ends_at, t.free
+FROM events e
+JOIN companies c ON c.id = e.company_id
+LEFT JOIN (
+    SELECT s.starts_at, s.ends_at, sum(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END) AS free
+    FROM slots s
+    LEFT JOIN bookings b ON b.slot_id = s.id AND b.status IN {ACTIVE}
+    WHERE s.event_id = (SELECT id FROM events WHERE share_token = %(token)s)
+      AND s.starts_at > %(now)s
+      AND s.id NOT IN (
+          SELECT offered_slot_id FROM waitlist_entries
+          WHERE event_id = (SELECT id FROM events WHERE share_token = %(token)s)
+            AND status = 'offered' AND offered_slot_id IS NOT NULL
+            AND offer_expires_at > %(now)s)
+    GROUP BY s.starts_at, s.ends_at
+) t ON true
+WHERE e.share_token = %(token)s
+ORDER BY t.starts_at
+"""
+EVENT_SQL = """
+SELECT e.id, e.status, e.timezone, e.title, e.location, e.room, e.date, e.reminder_lead_minutes,
+       c.country
+FROM events e JOIN companies c ON c.id = e.company_id WHERE e.share_token = %(token)s
+"""
+# claim_sql.CLAIM is written for SQLAlchemy's :name parameters; psycopg takes %(name)s.
+CLAIM_SQL = re.sub(r"(?<![:\w\\]):(\w+)(?!:)", r"%(\1)s", CLAIM.replace("%", "%%"))
+ROUTE = re.compile(r"^/api/v1/public/events/(?P<token>[A-Za-z0-9_-]{1,64})(?P<claim>/bookings)?$")
+BASE = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1")
+_local = threading.local()
+
+
+def connection() -> psycopg.Connection:
+    """This worker thread's connection, opened on first use (after gunicorn forks)."""
+    conn = getattr(_local, "conn", None)
+    if conn is None or conn.closed:
+        conn = psycopg.connect(os.environ["DATABASE_URL"])
+        _local.conn = conn
+    return conn
+
+
+def respond(start_response, status: int, body: dict, problem: bool = False):
+    data = json.dumps(body).encode()
+    kind = "application/problem+json" if problem else "application/json"
+    headers = [("Content-Type", kind), ("Content-Length", str(len(data)))]
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    return [data]
+
+
+def problem(start_response, status: int, name: str, detail: str):
+    body = {"type": f"/problems/{name}", "title": detail, "status": status, "detail": detail}
+    return respond(start_response, status, body, problem=True)
+
+
+def availability(start_response, token: str):
+    now = dt.datetime.now(dt.UTC)
+    conn = connection()
+    rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
+    conn.rollback()
+    if not rows or rows[0][1] == "draft":
+        return problem(start_response, 404, "event-not-found", "No event matches this link.")
+    times = [
+        {"start": r[9].isoformat(), "end": r[10].isoformat(), "available": int(r[11])}
+        for r in rows
+        if r[9] is not None
+    ]
+    return respond(start_response, 200, {"times": times, "waitlist_open": False})
+
+
+def read_claim(environ) -> dict | None:
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(size))
+        start = dt.datetime.fromisoformat(body["start"])
+        name, phone = body["name"], body["phone"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if start.tzinfo is None or not isinstance(name, str) or not isinstance(phone, str):
+        return None
+    return {"start": start, "name": name.strip()[:80], "phone": phone, "consent": True}
+
+
+def wording(event, name: str, start: dt.datetime, secret: str, chair: str, clock: str):
+    """The three texts as the app words them (messaging/texts.py), markers for chair and time."""
+    zone = ZoneInfo(event[2])
+    local = start.astimezone(zone)
+    where = f"{event[5]}, {event[4]}" if event[5] else event[4]
+    manage = f"{BASE}/b/{secret}"
+    confirmation = (
+        f"Chairops: {name.split()[0]}, your chair massage is booked for "
+        f"{local.strftime('%a %-d %b, %-I:%M %p')} at {where}, chair {chair}. "
+        f"Change or cancel: {manage} Reply STOP to opt out."
+    )
+    reminder = (
+        f"Chairops: your chair massage is today at {local.strftime('%-I:%M %p')}, {where}. "
+        f"Before you sit down, please answer 6 quick questions: {manage}/screen"
+    )
+    up_next = f"Chairops: you're up next! Chair {chair} is ready for you at {clock}, {where}."
+    remind_at = dt.datetime.combine(event[6], dt.time(9), zone).astimezone(dt.UTC)
+    return confirmation, reminder, up_next, remind_at
+
+
+def claim(environ, start_response, token: str):
+    params = read_claim(environ)
+    if params is None:
+        return problem(start_response, 422, "validation", "Give name, phone and start.")
+    conn = connection()
+    event = conn.execute(EVENT_SQL, {"token": token}).fetchone()
+    if event is None or event[1] != "published":
+        conn.rollback()
+        return problem(start_response, 404, "event-not-found", "No event matches this link.")
+    try:
+        number = phonenumbers.parse(params["phone"], event[8])
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        conn.rollback()
+        return problem(start_response, 422, "validation", "That number is not valid.")
+    phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    now, secret = dt.datetime.now(dt.UTC), secrets.token_urlsafe(32)
+    chair, clock = f"@c{secrets.token_hex(8)}@", f"@t{secrets.token_hex(8)}@"
+    confirmation, reminder, up_next, remind_at = wording(
+        event, params["name"], params["start"], secret, chair, clock
+    )
+    row = conn.execute(
+        CLAIM_SQL,
+        {
+            "event_id": event[0],
+            "start": params["start"],
+            "now": now,
+            "tz": event[2],
+            "name": params["name"],
+            "phone": phone,
+            "phone_key": phone,
+            "email": None,
+            "sms_consent": True,
+            "sms_consent_at": now,
+            "token_hash": hashlib.sha256(secret.encode()).hexdigest(),
+            "textable": True,
+            "chair_marker": chair,
+            "clock_marker": clock,
+            "confirmation_body": confirmation,
+            "reminder_body": reminder,
+            "up_next_body": up_next,
+            "remind_at": remind_at,
+            "wants_reminder": now < remind_at < params["start"],
+            "lead_minutes": event[7],
+        },  # fmt: skip
+    ).fetchone()
+    conn.commit()
+    if row[1] is None:
+        return problem(start_response, 409, "slot-taken", "No chair is free at that time.")
+    booking = {"token": secret, "start": params["start"].isoformat(), "chair": row[6]}
+    return respond(start_response, 201, {"booking": booking | {"status": "booked"}})
+
+
+def app(environ, start_response):
+    """Route the two endpoints; anything else is 404."""
+    method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+    if path == "/healthz":
+        connection().execute("SELECT 1")
+        connection().rollback()
+        return respond(start_response, 200, {"status": "ok"})
+    match = ROUTE.match(path)
+    if match and method == "GET" and not match["claim"]:
+        return availability(start_response, match["token"])
+    if match and method == "POST" and match["claim"]:
+        return claim(environ, start_response, match["token"])
+    return problem(start_response, 404, "not-found", "Not found.")

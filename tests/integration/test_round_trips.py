@@ -1,0 +1,90 @@
+"""Statements per request on the hot paths, counted by an SQLAlchemy listener (not timed).
+
+A regression that adds a round trip to the claim rush or the tablet's poll fails here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chairops.models import Booking
+from tests.factories import PASSWORD, phone
+from tests.querycount import counting_queries
+
+# The portable claim path on SQLite takes a few statements more (no data-modifying CTEs).
+CLAIM_STATEMENTS = {"postgresql": 2, "sqlite": 13}
+
+
+@pytest.fixture
+def event(make, backend):
+    event = make.event(chairs=3)
+    event.share_token  # loaded now, so the test's own reads are not counted  # noqa: B018
+    return event
+
+
+def _times(client, event):
+    return client.get(f"/api/v1/public/events/{event.share_token}").json["times"]
+
+
+def _claim(client, event, n: int, start: str):
+    body = {"name": f"Person {n}", "phone": phone(n), "start": start, "sms_consent": True}
+    return client.post(f"/api/v1/public/events/{event.share_token}/bookings", json=body)
+
+
+def test_the_availability_read_is_one_statement(client, event):
+    for n in range(4):  # with bookings in place too
+        with counting_queries() as statements:
+            times = _times(client, event)
+        assert len(statements) == 1, statements
+        _claim(client, event, n, times[n]["start"])
+
+
+def test_the_phone_event_page_is_one_statement(client, event):
+    _claim(client, event, 1, _times(client, event)[0]["start"])
+    with counting_queries() as statements:
+        page = client.get(f"/e/{event.share_token}")
+    assert page.status_code == 200
+    assert len(statements) == 1, statements
+
+
+def test_a_successful_claim_takes_at_most_two_statements_on_postgresql(
+    client, event, backend, session
+):
+    times = _times(client, event)
+    for n in range(3):  # an empty event, a busier one, the last chair at a start
+        with counting_queries() as statements:
+            response = _claim(client, event, n, times[0]["start"])
+        assert response.status_code == 201, response.json
+        assert len(statements) <= CLAIM_STATEMENTS[backend], statements
+    assert session.query(Booking).count() == 3
+
+
+def test_the_tablet_poll_does_not_grow_with_the_queue(client, make, session, backend):
+    event = make.event(chairs=1, end_time="20:00", slot_minutes=10, buffer_minutes=0)
+    therapist = make.user("therapist")
+    event.chairs[0].therapist = therapist
+    session.commit()
+    client.post("/login", data={"email": therapist.email, "password": PASSWORD})
+    url = f"/tablet/events/{event.id}/chairs/1/live"
+    counts = []
+    for n in range(40):
+        make.booking(event, n)
+        if n + 1 in (5, 40):
+            etag = client.get(url).headers["ETag"]
+            with counting_queries() as statements:
+                unchanged = client.get(url, headers={"If-None-Match": etag})
+            assert unchanged.status_code == 304
+            counts.append(len(statements))
+    assert counts[0] == counts[1] <= 3, counts
+
+
+def test_a_lost_race_still_answers_409_with_the_next_times(client, event, session):
+    start = _times(client, event)[0]["start"]
+    for n in range(3):
+        assert _claim(client, event, n, start).status_code == 201
+    lost = _claim(client, event, 9, start)
+    assert lost.status_code == 409 and lost.json["type"] == "/problems/slot-taken"
+    assert lost.json["next_times"]
+    assert dt.datetime.fromisoformat(lost.json["next_times"][0]) > dt.datetime.fromisoformat(start)

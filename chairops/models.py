@@ -21,10 +21,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
+from .messaging.rules import segments as sms_segments
 
 
 def utcnow() -> dt.datetime:
@@ -379,6 +380,7 @@ class Message(db.Model):
         CheckConstraint(f"kind IN {MESSAGE_KINDS}", name="ck_messages_kind"),
         Index("ix_messages_due", "status", "send_at"),
         Index("ix_messages_booking", "booking_id"),
+        Index("ix_messages_listed", "send_at", "id"),  # the outbox, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -402,8 +404,15 @@ class Message(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # SMS segments the body costs (operators pay per segment); kept, as the body is redacted.
+    segments: Mapped[int | None] = mapped_column(Integer)
 
     booking: Mapped[Booking | None] = relationship()
+
+    @validates("body")
+    def _count_segments(self, _key: str, body: str) -> str:
+        self.segments = sms_segments(body)
+        return body
 
 
 class OptOut(db.Model):

@@ -17,11 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# One process migrates, loads the demo into an empty database and serves; its links, the demo
+# texts and PUBLIC_BASE_URL follow HOST and PORT (unless PUBLIC_BASE_URL is set).
 run: $(STAMP)
 	mkdir -p instance
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo
-	DEV_SCHEDULER=1 PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) dev --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,6 +38,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/claim_rush.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/dev_start.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import psycopg
 
-from chairops.booking.claim_sql import CLAIM
+from chairops.booking.claim_sql import CLAIM, Wording, segment_table
 
 ACTIVE = "('booked', 'checked_in', 'in_service', 'completed')"
 # The app's availability read, as one statement: the event and its free chairs per time.
@@ -180,6 +180,9 @@ def claim(environ, start_response, token: str):
             "remind_at": remind_at,
             "wants_reminder": now < remind_at < params["start"],
             "lead_minutes": event[7],
+            "segments": segment_table(
+                Wording(chair, clock, confirmation, reminder, up_next, remind_at, True)
+            ),
         },  # fmt: skip
     ).fetchone()
     conn.commit()

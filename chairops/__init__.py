@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
     from .coordinator.views import bp as coordinator_bp
+    from .devserver import bp as dev_cli_bp
     from .events.views import bp as events_bp
     from .messaging import senders
     from .messaging.commands import bp as messaging_cli_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (coordinator_bp,)
     blueprints += (waitlist_bp,)
     blueprints += (team_bp,)
+    blueprints += (dev_cli_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

@@ -35,6 +35,7 @@ DEMO_ATTENDEES = (
 )
 DEMO_WAITLIST = (("Jo Park", "+12025550144"), ("Ana Ruiz", "+12025550145"))
 FULL_EVENT_TITLE = "Lunch-hour express"
+DEMO_EVENT_TITLE = "Demo chair massage day"
 
 
 @bp.cli.command("create-user")
@@ -95,6 +96,14 @@ def clock_command():
 @bp.cli.command("seed-demo")
 def seed_demo_command():
     """Load demo staff, a company and a published event with a few bookings; print the links."""
+    event, full = load_demo()
+    db.session.commit()
+    click.echo("\nchairops demo is ready.\n")
+    click.echo("\n".join(demo_links(event, full)) + "\n")
+
+
+def load_demo() -> tuple[Event, Event]:
+    """The demo staff, company, event and full event, each made unless it is there already."""
     company = _company("Acme Corp")
     users = {}
     for email, role, name in DEMO_STAFF:
@@ -109,29 +118,36 @@ def seed_demo_command():
                 name=name,
             )
         users[role] = user
-    event = db.session.scalar(
-        select(Event).where(Event.company_id == company.id, Event.title == "Demo chair massage day")
-    )
+    event = demo_event(company)
     if event is None:
         event = _demo_event(company, users["therapist"])
-    full = db.session.scalar(
-        select(Event).where(Event.company_id == company.id, Event.title == FULL_EVENT_TITLE)
-    )
+    full = demo_event(company, FULL_EVENT_TITLE)
     if full is None:
         full = _full_demo_event(company)
-    db.session.commit()
-    click.echo("\nchairops demo is ready.\n")
-    click.echo(f"  Staff sign-in:      {public_url('accounts.login')}")
-    for email, role, _ in DEMO_STAFF:
-        click.echo(f"    {role:<12} {email}  /  {DEMO_PASSWORD}")
-    click.echo(
-        f"  Employee sign-up:   {public_url('booking.event_page', share_token=event.share_token)}"
+    return event, full
+
+
+def demo_event(company: Company, title: str = DEMO_EVENT_TITLE) -> Event | None:
+    return db.session.scalar(
+        select(Event).where(Event.company_id == company.id, Event.title == title)
     )
-    click.echo(f"  Event (staff):      {public_url('events.detail', event_id=event.id)}")
-    click.echo(
-        f"  Full (waitlist):    {public_url('booking.event_page', share_token=full.share_token)}"
-    )
-    click.echo(f"  Health:             {public_url('healthz')}\n")
+
+
+def demo_links(event: Event | None, full: Event | None, logins: bool = True) -> list[str]:
+    """The lines that tell a newcomer where to go and how to sign in."""
+    lines = [f"  Staff sign-in:      {public_url('accounts.login')}"]
+    if logins:
+        lines += [f"    {role:<12} {email}  /  {DEMO_PASSWORD}" for email, role, _ in DEMO_STAFF]
+    if event is not None:
+        signup = public_url("booking.event_page", share_token=event.share_token)
+        lines.append(f"  Employee sign-up:   {signup}")
+        lines.append(f"  Event (staff):      {public_url('events.detail', event_id=event.id)}")
+    if full is not None:
+        waitlist = public_url("booking.event_page", share_token=full.share_token)
+        lines.append(f"  Full (waitlist):    {waitlist}")
+    lines.append(f"  Outbox (admin):     {public_url('outbox.outbox')}")
+    lines.append(f"  Health:             {public_url('healthz')}")
+    return lines
 
 
 def _full_demo_event(company: Company) -> Event:
@@ -159,7 +175,7 @@ def _demo_event(company: Company, therapist: User) -> Event:
     tomorrow = in_zone(now + dt.timedelta(days=1), company.timezone).date()
     data = validate_event(
         {
-            "title": "Demo chair massage day",
+            "title": DEMO_EVENT_TITLE,
             "location": "1 Main Street, Springfield",
             "room": "Wellness room, 3rd floor",
             "timezone": company.timezone,

@@ -379,6 +379,7 @@ class Message(db.Model):
         CheckConstraint(f"kind IN {MESSAGE_KINDS}", name="ck_messages_kind"),
         Index("ix_messages_due", "status", "send_at"),
         Index("ix_messages_booking", "booking_id"),
+        Index("ix_messages_listed", "send_at", "id"),  # the outbox, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -402,6 +403,8 @@ class Message(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # SMS segments the body costs (operators pay per segment); kept, as the body is redacted.
+    segments: Mapped[int | None] = mapped_column(Integer)
 
     booking: Mapped[Booking | None] = relationship()
 

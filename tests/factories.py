@@ -39,7 +39,8 @@ class Factory:
             company = self.company()
         user = create_user(
             self.session,
-            email or f"{role}{next(_serial)}@example.com",
+            # The hyphen keeps a serial from reading as a screen answer ("coordinator5" holds r5).
+            email or f"{role}-{next(_serial)}@example.com",
             PASSWORD,
             role,
             company=company,

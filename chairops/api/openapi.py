@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..messaging.listing import DEFAULT_LIMIT, MAX_LIMIT
+from ..models import MESSAGE_KINDS, MESSAGE_STATUSES
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
 
 
@@ -16,6 +18,11 @@ def _json(schema: dict, description: str = "OK") -> dict:
 def _problems(*codes: int) -> dict:
     problem = {"content": {"application/problem+json": {"schema": _ref("Problem")}}}
     return {str(code): {"description": "Problem", **problem} for code in codes}
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    return parameter | ({"description": description} if description else {})
 
 
 _TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -178,16 +185,39 @@ SCHEMAS = {
     },
     "Message": {
         "type": "object",
-        "required": ["id", "kind", "to", "status", "send_at", "attempts", "error_code", "sid"],
+        "required": [
+            "id",
+            "kind",
+            "to",
+            "status",
+            "send_at",
+            "attempts",
+            "error_code",
+            "sid",
+            "segments",
+            "booking_id",
+            "event_id",
+        ],
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"type": "string"},
+            "kind": {"enum": list(MESSAGE_KINDS)},
             "to": {"type": "string", "description": "masked but for the last four digits"},
-            "status": {"type": "string"},
-            "send_at": {"type": "string", "format": "date-time"},
+            "status": {"enum": list(MESSAGE_STATUSES)},
+            "send_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "in the event's time zone; UTC for a text of no event",
+            },
             "attempts": {"type": "integer"},
             "error_code": {"type": ["string", "null"]},
             "sid": {"type": ["string", "null"]},
+            "segments": {
+                "type": ["integer", "null"],
+                "description": "SMS segments the text costs; null for texts written before "
+                "they were counted",
+            },
+            "booking_id": {"type": ["integer", "null"]},
+            "event_id": {"type": ["integer", "null"]},
         },
     },
     "Roster": {
@@ -198,8 +228,9 @@ SCHEMAS = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["name", "start", "chair", "status"],
+                    "required": ["id", "name", "start", "chair", "status"],
                     "properties": {
+                        "id": {"type": "integer", "description": "filters GET /api/v1/messages"},
                         "name": {"type": "string"},
                         "start": {"type": "string", "format": "date-time"},
                         "end": {"type": "string", "format": "date-time"},
@@ -494,22 +525,44 @@ PATHS = {
     },
     "/api/v1/messages": {
         "get": {
-            "summary": "A booking's texts in the outbox (admin); numbers masked",
+            "summary": "Texts in the outbox, newest first, a page at a time (admin)",
+            "description": "Ordered by send time, then id, both descending. Follow next_before "
+            "for older texts: pages neither skip nor repeat texts that share a send time. "
+            "Numbers are masked. A bad filter is 422 naming it.",
             "security": _STAFF,
             "parameters": [
-                {
-                    "name": "booking_id",
-                    "in": "query",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                }
+                _query("booking_id", {"type": "integer", "minimum": 1}),
+                _query("event_id", {"type": "integer", "minimum": 1}),
+                _query("kind", {"enum": list(MESSAGE_KINDS)}),
+                _query("status", {"enum": list(MESSAGE_STATUSES)}),
+                _query(
+                    "limit",
+                    {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_LIMIT,
+                        "default": DEFAULT_LIMIT,
+                    },
+                ),
+                _query(
+                    "before",
+                    {"type": "string"},
+                    "the next_before of the previous page (opaque)",
+                ),
             ],
             "responses": {
                 "200": _json(
                     {
                         "type": "object",
-                        "required": ["messages"],
-                        "properties": {"messages": {"type": "array", "items": _ref("Message")}},
+                        "required": ["messages", "next_before"],
+                        "properties": {
+                            "messages": {"type": "array", "items": _ref("Message")},
+                            "next_before": {
+                                "type": ["string", "null"],
+                                "description": "pass as before for the next (older) page; "
+                                "null on the last page",
+                            },
+                        },
                     }
                 ),
                 **_problems(401, 404, 422),

@@ -354,6 +354,7 @@ def event_roster(event_id: int):
         raise EventNotFound()
     bookings = [
         {
+            "id": b.id,
             "name": b.name,
             "start": iso(event, b.slot.starts_at),
             "end": iso(event, b.slot.ends_at),

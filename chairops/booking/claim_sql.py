@@ -10,12 +10,14 @@ NOTHING` turns either clash into "no row inserted", and the caller tells the two
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, bindparam, text
 from sqlalchemy.orm import Session
 
+from ..messaging.rules import segments
 from ..models import ACTIVE_BOOKING_STATUSES, Timestamp
 
 ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_BOOKING_STATUSES)
@@ -45,7 +47,9 @@ asked AS (
 -- The free slot at that start on the least-used chair (then the lowest number).
 pick AS (
     SELECT s.id AS slot_id, s.chair_id, s.starts_at, s.ends_at, c.number, c.label,
-           c.late_minutes, s.starts_at + c.late_minutes * interval '1 minute' AS expected
+           c.late_minutes, s.starts_at + c.late_minutes * interval '1 minute' AS expected,
+           ltrim(to_char((s.starts_at + c.late_minutes * interval '1 minute') AT TIME ZONE :tz,
+                         'HH12:MI AM'), '0') AS expected_clock
     FROM slots s
     JOIN chairs c ON c.id = s.chair_id
     LEFT JOIN chair_load l ON l.chair_id = s.chair_id
@@ -75,15 +79,20 @@ left_line AS (
     RETURNING id
 ),
 -- The confirmation now, the morning reminder and "up next"; bodies come worded from Python
--- with markers where the chair number and the expected time go.
+-- with markers where the chair number and the expected time go, and their segment counts
+-- for each length of those two (:segments, a JSON table worked out in Python).
 texts AS (
     INSERT INTO messages (
-        booking_id, event_id, "to", kind, body, send_at, valid_until, status, attempts,
-        idempotency_key, created_at, updated_at
+        booking_id, event_id, "to", kind, body, segments, send_at, valid_until, status,
+        attempts, idempotency_key, created_at, updated_at
     )
     SELECT ins.id, :event_id, :phone, t.kind,
            replace(replace(t.body, :chair_marker, pick.number::text), :clock_marker,
-                   ltrim(to_char(pick.expected AT TIME ZONE :tz, 'HH12:MI AM'), '0')),
+                   pick.expected_clock),
+           (SELECT x.n FROM json_to_recordset(CAST(:segments AS json))
+                AS x(kind text, chair int, clock int, n int)
+            WHERE x.kind = t.kind AND x.chair = length(pick.number::text)
+              AND x.clock = length(pick.expected_clock)),
            t.send_at, t.valid_until, 'pending', 0,
            'booking:' || ins.id || ':' || t.kind || ':' || ins.slot_id, :now, :now
     FROM ins
@@ -156,6 +165,25 @@ class Wording(NamedTuple):
     up_next: str
     remind_at: dt.datetime
     wants_reminder: bool
+
+
+def segment_table(wording: Wording) -> str:
+    """Each text's SMS segments for every length of chair number and expected time, as JSON.
+
+    Digits and the clock's characters are all GSM-7, so texts that differ only in which digits
+    fill the markers cost the same; the statement picks the row for the lengths it wrote.
+    """
+    bodies = {"confirmation": wording.confirmation, "reminder": wording.reminder}
+    bodies["up_next"] = wording.up_next
+    table = [
+        {"kind": kind, "chair": digits, "clock": len(clock), "n": segments(
+            body.replace(wording.chair_marker, "1" * digits).replace(wording.clock_marker, clock)
+        )}
+        for kind, body in bodies.items()
+        for digits in (1, 2, 3)
+        for clock in ("1:00 AM", "10:00 AM")
+    ]  # fmt: skip
+    return json.dumps(table)
 
 
 def markers() -> tuple[str, str]:

@@ -226,6 +226,7 @@ def _claim_params(event, booking, start, now, wording: claim_sql.Wording) -> dic
         "confirmation_body": wording.confirmation, "reminder_body": wording.reminder,
         "up_next_body": wording.up_next, "remind_at": wording.remind_at,
         "wants_reminder": wording.wants_reminder, "lead_minutes": event.reminder_lead_minutes,
+        "segments": claim_sql.segment_table(wording),
     }  # fmt: skip
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import event, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Booking, Message
+from .rules import segments
 
 
 def enqueue(
@@ -73,3 +74,12 @@ def pending_for(session: Session, booking_id: int, kind: str) -> Message | None:
             Message.booking_id == booking_id, Message.kind == kind, Message.status == "pending"
         )
     )
+
+
+@event.listens_for(Message.body, "set")
+def _count_segments(message: Message, body: str | None, _old, _initiator) -> None:
+    """Every text written through the ORM records what it costs (operators pay per segment).
+
+    The dispatcher's redaction of a sent body is a bulk UPDATE, so the count stays the sent one.
+    """
+    message.segments = segments(body) if body is not None else None

@@ -7,7 +7,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import geocoder
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,6 +35,9 @@ class CompanyRow(NamedTuple):
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """Region codes phonenumbers can parse numbers for, with English names, sorted by name."""
+    # Its geodata takes a second or more to import: load it when a form needs it, not at start.
+    from phonenumbers import geocoder
+
     names = {}
     for code in phonenumbers.SUPPORTED_REGIONS:
         example = phonenumbers.example_number(code)

@@ -29,6 +29,9 @@ from tests.factories import phone
 
 CFG = TextSettings("https://chairops.example", "Chairops")
 CLAIMANT = 99
+# Long enough that texts must shorten them, and outside GSM-7, so the wording is made plain too.
+LONG_NAME = ("Zoë Łukasz-Wojciechowska " * 4)[:80]
+LONG_PLACE = ("The ‘Loft’ above the Great Hall of the Company’s Headquarters, " * 4)[:200]
 
 states = st.fixed_dictionaries(
     {
@@ -40,6 +43,8 @@ states = st.fixed_dictionaries(
         "start": st.integers(0, 9),
         "consent": st.sampled_from([True, True, False]),
         "on_the_day": st.booleans(),
+        "name": st.sampled_from(["Robin Q. Claimant", LONG_NAME]),
+        "place": st.sampled_from(["1 Main Street", LONG_PLACE]),
     }
 )
 
@@ -59,17 +64,19 @@ def backend():
 @given(state=states)
 @example(  # on the day, "up next" is due at once: its lead time has already begun
     state={"chairs": 1, "booked": [], "late": [0, 0, 0], "held": [], "claimant": "offered",
-           "start": 0, "consent": True, "on_the_day": True},
+           "start": 0, "consent": True, "on_the_day": True, "name": LONG_NAME,
+           "place": LONG_PLACE},
 )  # fmt: skip
 @example(  # the last free chair at a start is held for someone else's offer
     state={"chairs": 2, "booked": [(1, False)], "late": [25, 0, 0], "held": [3],
-           "claimant": "waiting", "start": 1, "consent": True, "on_the_day": False},
+           "claimant": "waiting", "start": 1, "consent": True, "on_the_day": False,
+           "name": "Robin Q. Claimant", "place": "1 Main Street"},
 )  # fmt: skip
 def test_both_claim_paths_give_the_same_answer(backend, make, session, state, monkeypatch):
     event, now = _build(make, session, state)
     starts = [o.start for o in time_options(session, event, now)]  # the times still to come
     start = starts[state["start"] % len(starts)] if state["start"] < 8 else "2000-01-01T00:00Z"
-    claim = Claim("Robin Q. Claimant", phone(CLAIMANT), str(start), state["consent"])
+    claim = Claim(state["name"], phone(CLAIMANT), str(start), state["consent"])
     answers = []
     for one_statement in (False, True):
         monkeypatch.setattr(service, "one_statement_claims", lambda _s, v=one_statement: v)
@@ -80,7 +87,9 @@ def test_both_claim_paths_give_the_same_answer(backend, make, session, state, mo
 
 
 def _build(make, session, state):
-    event = make.event(chairs=state["chairs"], start_time="10:00", end_time="12:00")
+    event = make.event(
+        chairs=state["chairs"], start_time="10:00", end_time="12:00", location=state["place"]
+    )
     zone = ZoneInfo(event.timezone)
     if state["on_the_day"]:
         now = dt.datetime.combine(event.date, dt.time(10, 35), zone).astimezone(dt.UTC)
@@ -150,5 +159,5 @@ def _outcome(session, event, claim, now):
 def _text(message, booking_id):
     key = re.sub(rf"^booking:{booking_id}:", "booking:NEW:", message.idempotency_key)
     key = re.sub(r":offer:\d+:", ":offer:SLOT:", key)
-    return (message.kind, message.to, key, redact_links(message.body), message.send_at,
-            message.valid_until)  # fmt: skip
+    return (message.kind, message.to, key, redact_links(message.body), message.segments,
+            message.send_at, message.valid_until)  # fmt: skip

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from chairops.booking.service import cancel_booking
 from chairops.coordinator.share import QR_OPTIONS
-from chairops.models import AuditEntry, utcnow
+from chairops.models import AuditEntry, Booking, utcnow
 from chairops.screening.service import submit_screen
 from tests.factories import PASSWORD, phone
 
@@ -210,16 +210,18 @@ def test_share_kit_of_an_event_without_sign_up_is_a_clear_409(
         assert response.status_code == 409 and message in response.get_data(as_text=True)
 
 
-def test_roster_api_for_the_companys_coordinator(client, booked):
+def test_roster_api_for_the_companys_coordinator(client, booked, session):
     _, token, event = booked
+    ids = dict(session.execute(select(Booking.name, Booking.id)).all())
     body = client.get(f"/api/v1/events/{event.id}/roster", headers=bearer(token)).json
     assert body["bookings"] == [
         {
-            "name": "Ana Lima", "start": f"{event.date}T10:00:00-05:00",
+            "id": ids["Ana Lima"], "name": "Ana Lima", "start": f"{event.date}T10:00:00-05:00",
             "end": f"{event.date}T10:15:00-05:00", "chair": 1, "status": "booked",
             "walk_in": False,
         },
         {
+            "id": ids['=HYPERLINK("http://evil","x")'],
             "name": "=HYPERLINK(\"http://evil\",\"x\")", "start": f"{event.date}T10:00:00-05:00",
             "end": f"{event.date}T10:15:00-05:00", "chair": 2, "status": "no_show",
             "walk_in": False,

@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/claim_rush.py
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/dev_start.py
+	$(BIN)/python bench/page_weight.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

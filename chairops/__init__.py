@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .config import ROOT
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import compress, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -29,8 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    compress.init_app(app)
 
-    from . import web
+    from . import assets, web
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .booking.views import bp as booking_bp
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(twilio_bp)  # signed by Twilio instead
     senders.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     if app.config["DEV_SCHEDULER"]:
         from .clock import start_dev_scheduler
 

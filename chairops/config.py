@@ -63,6 +63,8 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "DEV_SCHEDULER": _bool("DEV_SCHEDULER", False),
+        # zstd would need another package; browsers all take br and gzip.
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
     }
 
 

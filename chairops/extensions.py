@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and attached in create_app."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,3 +19,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Pages and JSON go out br- or gzip-compressed (static files are precompressed: see assets.py).
+compress = Compress()

@@ -78,7 +78,8 @@ def handle_chairops_error(exc: ChairopsError):
         if getattr(exc, "next_times", None):
             extra["next_times"] = [t.start.isoformat() for t in exc.next_times]
         return problem(exc.status, exc.problem, exc.title, exc.detail, **extra)
-    return render_template("error.html", title=exc.title, detail=exc.detail), exc.status
+    page = render_template("error.html", title=exc.title, detail=exc.detail, problem=exc.problem)
+    return page, exc.status
 
 
 def handle_http_error(exc: HTTPException):

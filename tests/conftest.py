@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 from contextlib import contextmanager
 
 import psycopg
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from chairops import create_app
 from chairops.extensions import db
-from tests import factories
+from tests import factories, nodejs
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -43,6 +44,15 @@ def throwaway_database(prefix: str):
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def node_modules():
+    """ical.js and axe-core from the npm registry, for tests that check pages and files."""
+    try:
+        return nodejs.node_modules()
+    except (nodejs.NodeUnavailable, OSError, subprocess.SubprocessError) as exc:
+        _unavailable("node packages", exc)
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,8 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("events.home"))
-        flash("That email and password do not match an active account.", "error")
+        # In the form's error summary, at the top, linked to the email field.
+        form.form_errors.append("That email and password do not match an active account.")
     return render_template("accounts/login.html", form=form)
 
 

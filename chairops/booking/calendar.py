@@ -2,15 +2,45 @@
 
 from __future__ import annotations
 
-from icalendar import Calendar
+import datetime as dt
+
+from icalendar import Alarm, Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as CalendarEvent
 
 from ..formatting import in_zone
 from ..models import Booking
+from .rules import observances
+
+REMINDER = dt.timedelta(minutes=15)
+
+
+def zone_component(zone: str, around: dt.date) -> Timezone:
+    """The event's VTIMEZONE, written with yearly rules (see booking/rules.py for why)."""
+    component = Timezone()
+    component.add("tzid", zone)
+    for observance in observances(zone, around):
+        block = TimezoneDaylight() if observance.kind == "DAYLIGHT" else TimezoneStandard()
+        block.add("dtstart", observance.start)
+        block.add("tzoffsetfrom", observance.offset_from)
+        block.add("tzoffsetto", observance.offset_to)
+        block.add("tzname", observance.name)
+        if observance.rule:
+            block.add("rrule", observance.rule)
+        component.add_component(block)
+    return component
+
+
+def reminder(title: str) -> Alarm:
+    """A pop-up 15 minutes before, so nobody misses their chair."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"Chair massage in 15 minutes: {title}")
+    alarm.add("trigger", -REMINDER)
+    return alarm
 
 
 def booking_ics(booking: Booking, manage_url: str, brand: str) -> bytes:
-    """An iCalendar file with one event and the VTIMEZONE it needs."""
+    """An iCalendar file with one event, its reminder and the VTIMEZONE it needs."""
     event, slot = booking.event, booking.slot
     cal = Calendar()
     cal.add("prodid", f"-//{brand}//chair massage//EN")
@@ -28,6 +58,9 @@ def booking_ics(booking: Booking, manage_url: str, brand: str) -> bytes:
     where = ", ".join(part for part in (event.room, event.location) if part)
     entry.add("location", where)
     entry.add("description", f"Chair {slot.chair.number}. Change or cancel: {manage_url}")
+    entry.add_component(reminder(event.title))
+    cal.add_component(
+        zone_component(event.timezone, in_zone(slot.starts_at, event.timezone).date())
+    )
     cal.add_component(entry)
-    cal.add_missing_timezones()
     return cal.to_ical()

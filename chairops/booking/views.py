@@ -166,6 +166,15 @@ def manage(token: str):
     )
 
 
+@bp.get("/b/<token>/cancel")
+def confirm_cancel(token: str):
+    """Ask first: one stray tap must not give a chair away."""
+    booking = booking_by_token(db.session, token)
+    if booking.status not in ("booked", "checked_in"):
+        return redirect(url_for("booking.manage", token=token), 303)
+    return render_template("booking/cancel.html", booking=booking, event=booking.event, token=token)
+
+
 @bp.post("/b/<token>/cancel")
 @limiter.limit(_claim_limit)
 def cancel(token: str):

@@ -132,11 +132,20 @@ def parse_timezone(name: object) -> str:
     return name
 
 
+DATE_FORMAT = "Give the date as YYYY-MM-DD."
+
+
 def _date(value: object) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise ValueError("Give the date as YYYY-MM-DD.") from exc
+        raise ValueError(DATE_FORMAT) from exc
+
+
+def date_box_message(today: dt.date) -> str:
+    """A browser's date box shows the reader's own format, not ISO: name a date to enter instead."""
+    example = today + dt.timedelta(days=30)
+    return f"Enter a date, for example {example.day} {example:%b %Y}."
 
 
 def _clock(value: object) -> dt.time:

@@ -12,13 +12,14 @@ from ..coordinator.service import event_console
 from ..coordinator.views import render_dashboard
 from ..errors import ScheduleConflict, ValidationError
 from ..extensions import db
+from ..formatting import in_zone
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
 from ..seating.availability import slot_count, time_options
 from ..tablet.service import assign_therapist, therapists
 from ..web import text_settings
 from .changes import SCHEDULE, cancel_event, change_schedule, update_details
-from .rules import COMMON_ZONES
+from .rules import COMMON_ZONES, DATE_FORMAT, date_box_message
 from .service import (
     create_event,
     event_fields,
@@ -54,6 +55,15 @@ class PublishForm(FlaskForm):
     pass
 
 
+def show_field_errors(form: EventForm, errors: dict, zone: str) -> None:
+    """Put each message under its field; the date's speaks of the box, not of ISO (the API's)."""
+    zone = "UTC" if "timezone" in errors else zone  # a bad zone is itself one of the errors
+    for name, message in errors.items():
+        if name == "date" and message == DATE_FORMAT:
+            message = date_box_message(in_zone(utcnow(), zone).date())
+        form[name].errors = [message]
+
+
 @bp.get("/staff")
 @login_required
 def home():
@@ -78,8 +88,7 @@ def new():
         try:
             data = validate_event(raw, now=utcnow())
         except ValidationError as exc:
-            for name, message in exc.errors.items():
-                form[name].errors = [message]
+            show_field_errors(form, exc.errors, form.timezone.data or "UTC")
         else:
             event = create_event(db.session, company, data)
             db.session.commit()
@@ -204,8 +213,7 @@ def edit(event_id: int):
 
 
 def _edit_page(event, form: EventForm, error: ValidationError | ScheduleConflict | None = None):
-    for name, message in getattr(error, "errors", {}).items():
-        form[name].errors = [message]
+    show_field_errors(form, getattr(error, "errors", {}), event.timezone)
     conflict = error if isinstance(error, ScheduleConflict) else None
     status = error.status if error else (422 if form.errors else 200)
     page = render_template(

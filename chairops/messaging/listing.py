@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import BigInteger, and_, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
@@ -23,6 +23,7 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _WHOLE = re.compile(r"[0-9]{1,18}")
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; a larger one matches nothing
 
 
 class Cursor(NamedTuple):
@@ -84,8 +85,8 @@ def _whole(value: str, low: int, high: int) -> int:
 
 
 _PARSERS = {
-    "booking_id": (lambda v: _whole(v, 1, 10**18), "Give the id of a booking (a whole number)."),
-    "event_id": (lambda v: _whole(v, 1, 10**18), "Give the id of an event (a whole number)."),
+    "booking_id": (lambda v: _whole(v, 1, MAX_ID), "Give the id of a booking (a whole number)."),
+    "event_id": (lambda v: _whole(v, 1, MAX_ID), "Give the id of an event (a whole number)."),
     "kind": (MESSAGE_KINDS.index, "Use one of: " + ", ".join(MESSAGE_KINDS) + "."),
     "status": (MESSAGE_STATUSES.index, "Use one of: " + ", ".join(MESSAGE_STATUSES) + "."),
     "limit": (lambda v: _whole(v, 1, MAX_LIMIT), f"Give a whole number from 1 to {MAX_LIMIT}."),
@@ -128,9 +129,8 @@ def find_messages(session: Session, query: MessageQuery) -> MessagePage:
             stmt = stmt.where(getattr(Message, name) == getattr(query, name))
     if query.before is not None:
         at, ident = query.before
-        stmt = stmt.where(
-            or_(Message.send_at < at, and_(Message.send_at == at, Message.id < ident))
-        )
+        ident = literal(ident, BigInteger)  # a forged cursor may hold an id past 32 bits
+        stmt = stmt.where(or_(Message.send_at < at, and_(Message.send_at == at, Message.id < ident)))
     rows = session.execute(stmt).all()
     listed = [Listed(message, timezone or "UTC") for message, timezone in rows[: query.limit]]
     last = listed[-1].message if listed else None

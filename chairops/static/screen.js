@@ -4,7 +4,16 @@
   var box = document.getElementById("area-lower_back");
   var extra = document.getElementById("low-back-questions");
   if (!box || !extra) return;
-  function sync() { extra.hidden = !box.checked; }
+  // Number what is shown: 1, 2, 3 ... with no gap where the hidden questions were.
+  function renumber() {
+    var n = 0;
+    document.querySelectorAll("form.screen .q-number").forEach(function (el) {
+      if (el.closest("[hidden]")) return;
+      n += 1;
+      el.textContent = n + ".";
+    });
+  }
+  function sync() { extra.hidden = !box.checked; renumber(); }
   box.addEventListener("change", sync);
   var none = document.getElementById("area-none");
   if (none) {

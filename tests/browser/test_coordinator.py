@@ -105,7 +105,8 @@ def test_bad_values_show_field_messages_and_keep_input(live_server, laptop_page,
         page.get_by_role("button", name="Create event").click()
     assert answer.value.status == 422
 
-    expect(page.get_by_role("alert")).to_have_text("Please fix the fields marked below.")
+    # The message now opens the error summary (issue 13.1), which lists and links the fields.
+    expect(page.get_by_role("alert")).to_contain_text("Please fix the fields marked below.")
     expect(page.locator("#end_time-error")).to_have_text("The end must be after the start.")
     expect(page.locator("#chairs-error")).to_have_text("Give a whole number from 1 to 30.")
     expect(page.get_by_label("Ends")).to_have_attribute("aria-invalid", "true")

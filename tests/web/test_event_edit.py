@@ -96,7 +96,8 @@ def test_bad_input_gives_422_naming_the_fields_and_keeps_the_event(client, make,
     assert response.status_code == 422
     assert "The end must be after the start." in text
     assert "Give a whole number from 1 to 30." in text
-    assert "Give the date as YYYY-MM-DD." in text
+    # The date box shows the browser's own format, so the message names a date, not ISO (13.8).
+    assert "Enter a date, for example" in text and "YYYY-MM-DD" not in text
     assert 'value="not a date"' in text
     assert slots_of(session, event.id) == 12
     assert session.scalar(select(func.count(AuditEntry.id))) == 0

@@ -1,0 +1,108 @@
+"""Staff forms and pages at laptop size (issue 13, points 1, 8 and 10)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_coordinator import sign_in
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def assert_focused_summary(page: Page, links: dict[str, str]):
+    """The error summary opens the page with the focus, linking each message to its field."""
+    summary = page.locator(".error-summary")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    for field_id, message in links.items():
+        expect(summary.locator(f"a[href='#{field_id}']")).to_contain_text(message)
+        expect(page.locator(f"#{field_id}")).to_be_visible()
+
+
+def test_new_event_form_summarises_errors_and_the_date_speaks_of_the_box(
+    live_server, laptop_page, make, shots
+):
+    page = laptop_page
+    sign_in(page, make.user(role="coordinator"))
+    page.goto("/staff/events/new")
+    page.get_by_label("Title").fill("Wellness Wednesday")
+    page.get_by_label("Chairs").fill("0")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Create event").click()
+    assert answer.value.status == 422
+    assert_focused_summary(
+        page,
+        {
+            "location": "",
+            "date": "Enter a date, for example",
+            "chairs": "Give a whole number from 1 to 30.",
+        },
+    )
+    # The box shows the browser's own format (mm/dd/yyyy here): the message names a day, not ISO.
+    message = page.locator("#date-error").inner_text()
+    assert re.fullmatch(r"Enter a date, for example \d{1,2} [A-Z][a-z]{2} \d{4}\.", message)
+    assert "YYYY" not in page.content()
+    page.screenshot(path=shots / "laptop-new-event-errors.png")
+
+
+def test_login_failure_is_in_the_summary(live_server, laptop_page, make):
+    user = make.user(role="coordinator")
+    page = laptop_page
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD + "x")
+    page.get_by_role("button", name="Sign in").click()
+    assert_focused_summary(page, {"email": "do not match an active account"})
+    page.goto("/login")
+    page.get_by_role("button", name="Sign in").click()
+    assert_focused_summary(page, {"email": "This field is required.", "password": "required"})
+
+
+def test_invite_form_summarises_errors(live_server, laptop_page, make):
+    page = laptop_page
+    sign_in(page, make.user(role="admin"))
+    page.goto("/staff/team")
+    page.get_by_role("button", name="Create invite link").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    expect(summary.locator("a[href='#email']")).to_have_count(1)
+
+
+def crumbs(page: Page) -> list[str]:
+    return page.get_by_role("navigation", name="Breadcrumb").get_by_role("link").all_inner_texts()
+
+
+def test_every_staff_page_below_the_dashboard_leads_back(
+    live_server, laptop_page, make, session, shots
+):
+    admin = make.user(role="admin")
+    event = make.event(title="Wellness Wednesday")
+    make.booking(event, 1)
+    page = laptop_page
+    sign_in(page, admin)
+    assert crumbs(page) == []  # the dashboard itself
+    pages = {
+        f"/staff/events/{event.id}": ["Dashboard"],
+        f"/staff/events/{event.id}/edit": ["Dashboard", "Wellness Wednesday"],
+        f"/staff/events/{event.id}/share": ["Dashboard", "Wellness Wednesday"],
+        f"/staff/events/{event.id}/poster": ["Dashboard", "Wellness Wednesday", "Share kit"],
+        "/staff/events/new": ["Dashboard"],
+        "/staff/team": ["Dashboard"],
+        "/staff/companies": ["Dashboard"],
+        "/staff/companies/new": ["Dashboard", "Companies"],
+        "/staff/outbox": ["Dashboard"],
+        f"/tablet/events/{event.id}/chairs/1": ["Dashboard", "Wellness Wednesday"],
+    }
+    for path, trail in pages.items():
+        page.goto(path)
+        assert crumbs(page) == trail, path
+    page.goto(f"/staff/events/{event.id}")
+    page.screenshot(path=shots / "laptop-event-breadcrumb.png")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Dashboard").click()
+    expect(page).to_have_url(re.compile(r"/staff$"))
+    expect(page.get_by_role("heading", name="All events")).to_be_visible()

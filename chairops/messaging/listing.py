@@ -130,7 +130,8 @@ def find_messages(session: Session, query: MessageQuery) -> MessagePage:
     if query.before is not None:
         at, ident = query.before
         ident = literal(ident, BigInteger)  # a forged cursor may hold an id past 32 bits
-        stmt = stmt.where(or_(Message.send_at < at, and_(Message.send_at == at, Message.id < ident)))
+        later = and_(Message.send_at == at, Message.id < ident)
+        stmt = stmt.where(or_(Message.send_at < at, later))
     rows = session.execute(stmt).all()
     listed = [Listed(message, timezone or "UTC") for message, timezone in rows[: query.limit]]
     last = listed[-1].message if listed else None

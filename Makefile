@@ -37,6 +37,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/claim_rush.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

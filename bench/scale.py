@@ -46,7 +46,7 @@ from chairops.accounts.service import create_user, issue_api_token
 from chairops.clock import purge_screens, waitlist_tick
 from chairops.coordinator.service import PAST_PAGE_SIZE
 from chairops.extensions import db
-from chairops.messaging.dispatch import dispatch_once
+from chairops.messaging.dispatch import dispatch_once, reconcile_once
 from chairops.models import Company, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,6 +215,7 @@ def cases(world: World, past_pages: int) -> list[Case]:
              after=partial(_forget, world, 2000)),
         Case("job dispatch", "job", partial(dispatch_once, world.app), expect=None,
              before=partial(_due_texts, world)),
+        Case("job reconcile", "job", partial(reconcile_once, world.app), expect=None),
         Case("job waitlist tick", "job", partial(waitlist_tick, world.app), expect=None),
         Case("job purge-screens", "job", partial(purge_screens, world.app), expect=None),
     ]  # fmt: skip

@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/dev_start.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -104,6 +104,9 @@ class Event(db.Model):
         CheckConstraint("chairs_count > 0", name="ck_events_chairs"),
         CheckConstraint("slot_minutes > 0", name="ck_events_slot_minutes"),
         CheckConstraint("buffer_minutes >= 0", name="ck_events_buffer_minutes"),
+        # The dashboard reads only recent and coming events, by company or (admins) all.
+        Index("ix_events_company_date", "company_id", "date"),
+        Index("ix_events_date", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,6 +227,15 @@ class Screen(db.Model):
     """The newest pre-chair screen of a booking: answers (purged later) and the outcome."""
 
     __tablename__ = "screens"
+    __table_args__ = (
+        # The hourly purge looks only at screens still holding raw answers.
+        Index(
+            "ix_screens_answers_held",
+            "booking_id",
+            postgresql_where=text("answers_purged_at IS NULL"),
+            sqlite_where=text("answers_purged_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(
@@ -380,6 +392,12 @@ class Message(db.Model):
         Index("ix_messages_due", "status", "send_at"),
         Index("ix_messages_booking", "booking_id"),
         Index("ix_messages_listed", "send_at", "id"),  # the outbox, newest first
+        # A number's first text carries the STOP line: enqueue asks whether "to" has any.
+        Index("ix_messages_to", "to"),
+        # The admin's outbox filtered to one event or one kind, newest first (a rare kind would
+        # otherwise scan every text). Status has ix_messages_due.
+        Index("ix_messages_event_send_at", "event_id", "send_at", "id"),
+        Index("ix_messages_kind_send_at", "kind", "send_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,13 @@ SEGMENT_LABELS = {
     "free": "Free",
 }
 ATTENDED = ("checked_in", "in_service", "completed")
+# The segment each booking status puts its slot in; of its bookings' segments, a slot shows the
+# one that comes first in SEGMENTS (slot_state says the same; the database counts with this).
+STATUS_SEGMENTS = {
+    **dict.fromkeys(ATTENDED, "attended"),
+    "booked": "booked",
+    "no_show": "no_show",
+}
 ROSTER_STATUS_LABELS = {
     "booked": "Booked",
     "checked_in": "Checked in",
@@ -94,6 +101,49 @@ def attendance_percent(attended: int, no_show: int) -> int | None:
 def event_ended(day: dt.date, end: dt.time, tz: str, now: dt.datetime) -> bool:
     """Whether the event's last slot is over, judged in the event's own time zone."""
     return now >= dt.datetime.combine(day, end, tzinfo=ZoneInfo(tz))
+
+
+def surely_over_before(now: dt.datetime) -> dt.date:
+    """Events dated before this day have ended, whatever their zone and hours.
+
+    No zone is more than 12 hours behind UTC, so an event's local day is over 36 hours after
+    the same day starts in UTC; two days before `now`'s UTC day leaves a margin of a day.
+    """
+    return now.astimezone(dt.UTC).date() - dt.timedelta(days=2)
+
+
+class Page(NamedTuple):
+    """One page of a list that is `total` items long, pages numbered from 1."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages the list has; an empty list still has its first, empty page."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+def page_of(raw: str | None, size: int, total: int) -> Page | None:
+    """The page a `?page=` value asks for (none: the first), or None when there is no such page."""
+    text = (raw or "1").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        return None
+    page = Page(int(text), size, total)
+    return page if 1 <= page.number <= page.count else None
 
 
 def local_day(tz: str, now: dt.datetime) -> dt.date:

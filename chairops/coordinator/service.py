@@ -8,11 +8,11 @@ import io
 from collections import defaultdict
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from ..accounts.reach import events_for
 from ..audit import record
+from ..errors import NotFound
 from ..formatting import clock, hour_label, in_zone
 from ..models import (
     BOOKING_STATUSES,
@@ -24,12 +24,14 @@ from ..models import (
     User,
     WaitlistEntry,
 )
-from . import rules
+from . import history, rules
 
 # Events whose slots count towards "booked of": sign-up is or was open, and they still happen.
 OPEN = ("published", "closed")
 # Past events the dashboard lists at first, newest first; a link shows them all.
 RECENT_PAST = 8
+# Past events on one page of "all past events".
+PAST_PAGE_SIZE = 25
 
 
 def roster(session: Session, event: Event) -> list[Booking]:
@@ -61,7 +63,13 @@ def _slot_states(session: Session, event_ids: list[int]) -> dict[int, list[tuple
     """{event id: [(slot start, state)]}: each slot's state from the bookings it had."""
     rows = session.execute(
         select(Slot.event_id, Slot.id, Slot.starts_at, Booking.status)
-        .outerjoin(Booking, (Booking.slot_id == Slot.id) & (Booking.status != "cancelled"))
+        .outerjoin(
+            Booking,
+            # Naming the events on the bookings side lets their index answer, not a full scan.
+            (Booking.slot_id == Slot.id)
+            & Booking.event_id.in_(event_ids)
+            & (Booking.status != "cancelled"),
+        )
         .where(Slot.event_id.in_(event_ids))
     )
     statuses: dict[tuple, list[str]] = defaultdict(list)
@@ -71,6 +79,34 @@ def _slot_states(session: Session, event_ids: list[int]) -> dict[int, list[tuple
     for (event_id, _, starts_at), seen in statuses.items():
         states[event_id].append((starts_at, rules.slot_state(seen)))
     return states
+
+
+def event_tallies(session: Session, event_ids: list[int]) -> dict[int, rules.Tally]:
+    """{event id: how its slots stand}, counted by the database in a few rows per event."""
+    # Each booking's segment as its place in SEGMENTS; a slot shows the smallest (slot_state).
+    ranks = {status: rules.SEGMENTS.index(seg) for status, seg in rules.STATUS_SEGMENTS.items()}
+    segment = case(ranks, value=Booking.status, else_=rules.SEGMENTS.index("free"))
+    per_slot = (
+        select(Slot.event_id, func.min(segment).label("segment"))
+        .outerjoin(
+            Booking,
+            (Booking.slot_id == Slot.id)
+            & Booking.event_id.in_(event_ids)
+            & (Booking.status != "cancelled"),
+        )
+        .where(Slot.event_id.in_(event_ids))
+        .group_by(Slot.event_id, Slot.id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(per_slot.c.event_id, per_slot.c.segment, func.count()).group_by(
+            per_slot.c.event_id, per_slot.c.segment
+        )
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for event_id, index, count in rows:
+        counts[event_id][rules.SEGMENTS[index]] = count
+    return {event_id: rules.Tally(**found) for event_id, found in counts.items()}
 
 
 def fill_by_time(session: Session, event: Event) -> list[tuple[dt.datetime, rules.Tally]]:
@@ -152,22 +188,50 @@ class Dashboard(NamedTuple):
 def dashboard(
     session: Session, user: User, now: dt.datetime, past_limit: int | None = RECENT_PAST
 ) -> Dashboard:
-    """The user's events split into coming up (soonest first) and past (newest first)."""
-    events = events_for(session, user)
-    upcoming, past = [], []
-    for event in events:
-        ended = rules.event_ended(event.date, event.end_time, event.timezone, now)
-        (past if ended else upcoming).append(event)
-    past_count, past = len(past), past[::-1][:past_limit]
-    states = _slot_states(session, [e.id for e in upcoming + past])
-    waiting = waitlist_lengths(session, [e.id for e in upcoming])
+    """The user's events split into coming up (soonest first) and past (newest first).
+
+    Only the events shown are read, in a fixed number of queries however long the history.
+    """
+    upcoming, just_over = history.recent_and_coming(session, user, now)
+    past = history.past_events(session, user, now, just_over, limit=past_limit)
+    past_count = len(just_over) + history.older_count(session, user, now)
+    summaries = _summaries(session, upcoming + past, now, waiting_for=upcoming)
+    return Dashboard(summaries[: len(upcoming)], summaries[len(upcoming) :], past_count)
+
+
+def _summaries(
+    session: Session, events: list[Event], now: dt.datetime, waiting_for: list[Event]
+) -> list[EventSummary]:
+    """Each event with how its slots stand (and its waitlist, for those in `waiting_for`)."""
+    tallies = event_tallies(session, [e.id for e in events])
+    waiting = waitlist_lengths(session, [e.id for e in waiting_for])
 
     def summary(event: Event) -> EventSummary:
-        counts = rules.tally(state for _, state in states.get(event.id, []))
+        counts = tallies.get(event.id, rules.Tally())
         today = event.date == rules.local_day(event.timezone, now)
         return EventSummary(event, counts, today, waiting.get(event.id, 0))
 
-    return Dashboard([summary(e) for e in upcoming], [summary(e) for e in past], past_count)
+    return [summary(e) for e in events]
+
+
+class PastEvents(NamedTuple):
+    """One page of "all past events"."""
+
+    events: list[EventSummary]
+    page: rules.Page
+
+
+def past_events_page(
+    session: Session, user: User, now: dt.datetime, raw_page: str | None
+) -> PastEvents:
+    """A page of the user's past events, newest first; NotFound for a page that is not there."""
+    _, just_over = history.recent_and_coming(session, user, now)
+    total = len(just_over) + history.older_count(session, user, now)
+    page = rules.page_of(raw_page, PAST_PAGE_SIZE, total)
+    if page is None:
+        raise NotFound("There is no such page of past events.")
+    events = history.past_events(session, user, now, just_over, page.offset, page.size)
+    return PastEvents(_summaries(session, events, now, waiting_for=[]), page)
 
 
 def waitlist_lengths(session: Session, event_ids: list[int]) -> dict[int, int]:

@@ -12,7 +12,7 @@ from ..models import Event, utcnow
 from ..seating.availability import slot_count
 from ..web import public_url
 from . import rules
-from .service import RECENT_PAST, dashboard, record_roster_export, roster, roster_csv
+from .service import dashboard, past_events_page, record_roster_export, roster, roster_csv
 from .share import qr_file, qr_inline_svg, require_signup_open
 
 bp = Blueprint("coordinator", __name__)
@@ -23,9 +23,16 @@ QR_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 def render_dashboard():
     """The coordinator's home page (/staff): events coming up and past, with fill."""
-    every_past = request.args.get("past") == "all"
-    board = dashboard(db.session, current_user, utcnow(), None if every_past else RECENT_PAST)
+    if request.args.get("past") == "all":
+        return render_past_events()
+    board = dashboard(db.session, current_user, utcnow())
     return render_template("coordinator/dashboard.html", board=board, labels=rules.SEGMENT_LABELS)
+
+
+def render_past_events():
+    """Every past event (/staff?past=all), newest first, a page at a time."""
+    listing = past_events_page(db.session, current_user, utcnow(), request.args.get("page"))
+    return render_template("coordinator/past.html", listing=listing)
 
 
 def _signup_link(event: Event) -> str:

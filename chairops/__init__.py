@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import web
     from .accounts.views import bp as accounts_bp
+    from .api import outcomes as _api_outcomes  # noqa: F401 (its routes join the API blueprint)
     from .api.views import bp as api_bp
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .messaging.commands import bp as messaging_cli_bp
     from .messaging.views import bp as outbox_bp
     from .messaging.webhooks import bp as twilio_bp
+    from .outcomes.views import bp as outcomes_bp
     from .screening.views import bp as screening_bp
     from .tablet.views import bp as tablet_bp
     from .team.views import bp as team_bp
@@ -51,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (coordinator_bp,)
     blueprints += (waitlist_bp,)
     blueprints += (team_bp,)
+    blueprints += (outcomes_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

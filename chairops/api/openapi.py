@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
+from . import openapi_outcomes
 
 
 def _ref(name: str) -> dict:
@@ -561,6 +562,8 @@ PATHS = {
         }
     },
 }
+
+openapi_outcomes.merge(PATHS, SCHEMAS)
 
 
 def spec() -> dict:

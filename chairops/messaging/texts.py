@@ -12,8 +12,8 @@ SAFETY_LINE = (
 )
 TIPS = {
     "low_back": (
-        "For your low back: 10 slow glute bridges twice a day, a hip-flexor stretch 30s a side, "
-        "and lean on a ball under each buttock against a wall for 1 min."
+        "For glute activation: 10 bridges a day. Hip mobility: hip-flexor stretch. Lean on a ball "
+        "against the wall. Soreness for 1-3 days is normal."
     ),
     "general": (
         "Desk tips: screen at eye level, feet flat, stand and roll your shoulders every 30 min, "
@@ -64,6 +64,17 @@ def up_next(brand: str, chair: int, at: str, where: str) -> str:
 
 def tips(brand: str, tip_set: str) -> str:
     return f"{brand}: thanks for coming. {TIPS[tip_set]} {SAFETY_LINE}"
+
+
+def followup(brand: str, after_glute_work: bool) -> str:
+    """Two days after the massage: how is the lower back now?"""
+    soreness = " Some soreness for 1-3 days after glute work is normal." if after_glute_work else ""
+    return f"{brand}: How is your lower back today, 0 to 10? Reply with a number.{soreness}"
+
+
+def followup_thanks(brand: str) -> str:
+    """The one-line answer to a number sent back."""
+    return f"{brand}: thank you, your answer is noted."
 
 
 def help_text(brand: str) -> str:

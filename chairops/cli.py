@@ -17,6 +17,7 @@ from .events.service import create_event, publish_event, validate_event
 from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
+from .outcomes.demo import seed_outcomes_demo
 from .seating.availability import time_options
 from .web import public_url, text_settings
 
@@ -119,6 +120,7 @@ def seed_demo_command():
     )
     if full is None:
         full = _full_demo_event(company)
+    outcomes, _ = seed_outcomes_demo(db.session, company, utcnow())
     db.session.commit()
     click.echo("\nchairops demo is ready.\n")
     click.echo(f"  Staff sign-in:      {public_url('accounts.login')}")
@@ -131,6 +133,7 @@ def seed_demo_command():
     click.echo(
         f"  Full (waitlist):    {public_url('booking.event_page', share_token=full.share_token)}"
     )
+    click.echo(f"  Outcomes (staff):   {public_url('outcomes.event_page', event_id=outcomes.id)}")
     click.echo(f"  Health:             {public_url('healthz')}\n")
 
 

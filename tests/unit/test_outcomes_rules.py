@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chairops.messaging import texts
+from chairops.messaging.rules import is_plain
 from chairops.outcomes import rules
 from chairops.outcomes.rules import ALL, Scores, Summary
 
@@ -272,3 +274,29 @@ def test_the_line_names_never_overlap_even_when_the_lines_end_together():
     )
     ys = sorted(line.label_y for line in rules.trend_chart(groups).lines)
     assert all(b - a >= rules.LABEL_GAP for a, b in zip(ys, ys[1:], strict=False))
+
+
+# --- The texts ------------------------------------------------------------------------------
+
+TWO_SEGMENTS = 306  # 2 x 153 GSM-7 characters
+
+
+@pytest.mark.parametrize("glute", [True, False])
+def test_the_two_day_question_fits_two_segments_in_plain_characters(glute):
+    body = texts.followup("chairops", glute) + " " + texts.STOP_LINE
+    assert len(body) <= TWO_SEGMENTS and is_plain(body)
+    assert "How is your lower back today, 0 to 10? Reply with a number." in body
+    assert ("Some soreness for 1-3 days after glute work is normal." in body) is glute
+
+
+def test_the_thanks_is_one_plain_line():
+    thanks = texts.followup_thanks("chairops")
+    assert "\n" not in thanks and is_plain(thanks) and len(thanks) <= 160
+
+
+def test_the_glute_tips_say_what_to_expect_within_two_segments():
+    body = texts.tips("chairops", "low_back") + " " + texts.STOP_LINE
+    assert len(body) <= TWO_SEGMENTS and is_plain(body)
+    for words in ("glute activation", "Hip mobility", "ball against the wall",
+                  "Soreness for 1-3 days is normal", texts.SAFETY_LINE):  # fmt: skip
+        assert words in body

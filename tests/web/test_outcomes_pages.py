@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from chairops.models import AuditEntry, Screen
+from chairops.models import AuditEntry, Event, Screen
 from chairops.outcomes.service import record_pain_after
 from chairops.tablet.service import set_status
 from tests.factories import PASSWORD
@@ -184,3 +184,21 @@ def test_the_company_report_for_its_coordinator_and_for_admins(client, make, ses
     audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "outcomes.viewed"))
     # The page for a company with no events showed no number: not audited.
     assert [a.subject_type for a in audit] == ["company", "everycompany", "everycompany"]
+
+
+def test_the_demo_has_a_report_with_numbers_and_a_small_one_withheld(app, client, session):
+    runner = app.test_cli_runner()
+    for _ in range(2):  # running it again adds nothing
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+    path = re.search(r"Outcomes \(staff\):\s+\S+?(/staff/\S+)", result.output).group(1)
+    client.post("/login", data={"email": "hr@acme.test", "password": "chairops-demo"})
+    page = client.get(path).get_data(as_text=True)
+    assert "Autumn wellness day" in page and "trend-glute_exception" in page
+    glute = page.split('id="group-glute_exception"')[1].split("</tr>")[0]
+    assert "fewer than" not in glute and "8 people" in glute
+    company = client.get("/staff/outcomes").get_data(as_text=True)
+    assert "2 counted" in company
+    small = session.scalar(select(Event).where(Event.title == "Small team morning"))
+    withheld = client.get(f"/staff/events/{small.id}/outcomes").get_data(as_text=True)
+    assert "trend-chart" not in withheld and withheld.count("fewer than 5") >= 5

@@ -109,8 +109,23 @@ PATHS = {
             },
             "responses": {
                 "200": {
-                    "description": "OK",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
+                    "description": "The score as stored",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "booking": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": {"type": "integer"},
+                                            "pain_after": _NULLABLE_INT,
+                                        },
+                                    }
+                                },
+                            }
+                        }
+                    },
                 },
                 **_problems(400, 401, 404, 409, 422),
             },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from ..errors import ValidationError
+from ..errors import BookingNotFound, ValidationError
 from ..extensions import db
 from ..models import utcnow
 from ..outcomes import rules
@@ -34,6 +34,8 @@ def _answer(report: Report):
 @bp.put("/bookings/<int:booking_id>/pain-after")
 @login_required
 def put_pain_after(booking_id: int):
+    if not rules.storable_id(booking_id):
+        raise BookingNotFound()
     booking = booking_for_staff(db.session, current_user, booking_id)
     screen = record_pain_after(db.session, booking, json_body().get("score"), utcnow())
     db.session.commit()

@@ -70,16 +70,17 @@ class EveryCompany(NamedTuple):
 
 def reportable_event(session: Session, user: User, event_id: int) -> Event:
     """An event whose report this user may see: its company's coordinator or an admin."""
-    event = event_for(session, user, event_id)
-    if user.role not in ("admin", "coordinator"):
+    if not rules.storable_id(event_id) or user.role not in ("admin", "coordinator"):
         raise EventNotFound()
-    return event
+    return event_for(session, user, event_id)
 
 
 def reportable_company(session: Session, user: User, company_id: int | None) -> Company | None:
     """The company a report covers (None: every company, admins only); else 404."""
     if user.role == "coordinator" and company_id in (None, user.company_id):
         return user.company
+    if company_id is not None and not rules.storable_id(company_id):
+        raise CompanyNotFound()
     company = session.get(Company, company_id) if company_id is not None else None
     if user.role != "admin" or (company_id is not None and company is None):
         raise CompanyNotFound()

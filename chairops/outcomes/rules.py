@@ -35,6 +35,7 @@ MIN_GROUP = 5
 NOTICEABLE_DROP = 2
 SCORES = range(0, 11)
 FOLLOWUP_REPLY_DAYS = 7
+MAX_ID = 2**31 - 1  # a 32-bit integer column; a larger id in a URL names nothing
 # Time for the two-day text to wait for quiet hours and the clock, before replies close.
 FOLLOWUP_SLACK = dt.timedelta(days=1)
 GROUP_LABELS = {
@@ -243,6 +244,11 @@ def form_score(text: object) -> object:
     if isinstance(text, str) and text.strip().isascii() and text.strip().isdigit():
         return int(text.strip())
     return text
+
+
+def storable_id(value: int) -> bool:
+    """Whether an id from a URL fits the database's integer column (else it names nothing)."""
+    return 0 < value <= MAX_ID
 
 
 def reply_score(body: str) -> int | None:

@@ -23,7 +23,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..accounts.views import roles_required
-from ..errors import ChairopsError, ValidationError
+from ..errors import BookingNotFound, ChairopsError, ValidationError
 from ..extensions import db
 from ..formatting import in_zone
 from ..models import Company, utcnow
@@ -67,6 +67,8 @@ def pain_after_ask(view):
 @roles_required("therapist", "admin")
 def pain_after(booking_id: int):
     """One tap on the tablet: the score right after the massage, or skip."""
+    if not rules.storable_id(booking_id):
+        raise BookingNotFound()
     booking = booking_for_staff(db.session, current_user, booking_id)
     chair = booking.slot.chair
     back = url_for("tablet.chair", event_id=chair.event_id, number=chair.number)

@@ -12,8 +12,8 @@ SAFETY_LINE = (
 )
 TIPS = {
     "low_back": (
-        "For glute activation: 10 bridges a day. Hip mobility: hip-flexor stretch. Lean on a ball "
-        "against the wall. Soreness for 1-3 days is normal."
+        "Glute activation: 10 glute bridges a day. Hip mobility: hip-flexor stretch. Lean on a "
+        "ball against the wall. 1-3 days of soreness is normal."
     ),
     "general": (
         "Desk tips: screen at eye level, feet flat, stand and roll your shoulders every 30 min, "

@@ -297,6 +297,6 @@ def test_the_thanks_is_one_plain_line():
 def test_the_glute_tips_say_what_to_expect_within_two_segments():
     body = texts.tips("chairops", "low_back") + " " + texts.STOP_LINE
     assert len(body) <= TWO_SEGMENTS and is_plain(body)
-    for words in ("glute activation", "Hip mobility", "ball against the wall",
-                  "Soreness for 1-3 days is normal", texts.SAFETY_LINE):  # fmt: skip
+    for words in ("Glute activation", "Hip mobility", "ball against the wall",
+                  "1-3 days of soreness is normal", texts.SAFETY_LINE):  # fmt: skip
         assert words in body

@@ -17,6 +17,8 @@ from .events.service import create_event, publish_event, validate_event
 from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
+from .outcomes.demo import BIG_TITLE as OUTCOMES_TITLE
+from .outcomes.demo import seed_outcomes_demo
 from .seating.availability import time_options
 from .web import public_url, text_settings
 
@@ -124,6 +126,7 @@ def load_demo() -> tuple[Event, Event]:
     full = demo_event(company, FULL_EVENT_TITLE)
     if full is None:
         full = _full_demo_event(company)
+    seed_outcomes_demo(db.session, company, utcnow())  # past events with pain scores
     return event, full
 
 
@@ -145,6 +148,10 @@ def demo_links(event: Event | None, full: Event | None, logins: bool = True) -> 
     if full is not None:
         waitlist = public_url("booking.event_page", share_token=full.share_token)
         lines.append(f"  Full (waitlist):    {waitlist}")
+    outcomes = event and demo_event(event.company, OUTCOMES_TITLE)
+    if outcomes is not None:
+        report = public_url("outcomes.event_page", event_id=outcomes.id)
+        lines.append(f"  Outcomes (staff):   {report}")
     lines.append(f"  Outbox (admin):     {public_url('outbox.outbox')}")
     lines.append(f"  Health:             {public_url('healthz')}")
     return lines

@@ -16,6 +16,7 @@ from . import waitlist
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
+from .outcomes.service import ask_followups
 from .screening.service import purge_screen_answers
 from .web import text_settings
 
@@ -42,12 +43,24 @@ def waitlist_tick(app: Flask) -> int:
         return offered
 
 
+def followup_tick(app: Flask) -> int:
+    """Text the two-day lower-back question to people whose massage was the set delay ago."""
+    with app.app_context():
+        delay = app.config["FOLLOWUP_DELAY_HOURS"]
+        asked = ask_followups(db.session, utcnow(), delay, text_settings())
+        db.session.commit()
+        if asked:
+            log.info("asked %d people how their lower back is", asked)
+        return asked
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),
     (waitlist_tick, 20),
+    (followup_tick, 60),
 ]
 
 

@@ -52,6 +52,10 @@ def from_environment() -> dict:
         # A freed chair is offered to the first in line for this long, then to the next.
         "WAITLIST_OFFER_MINUTES": int(os.environ.get("WAITLIST_OFFER_MINUTES", "10")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
+        # Outcome reports show numbers only for groups of at least this many people (never < 2).
+        "OUTCOMES_MIN_GROUP": max(2, int(os.environ.get("OUTCOMES_MIN_GROUP", "5"))),
+        # Hours from a massage to the two-day pain text (0: at once), held to quiet hours.
+        "FOLLOWUP_DELAY_HOURS": max(0, int(os.environ.get("FOLLOWUP_DELAY_HOURS", "48"))),
         # An invite link for a new coordinator or therapist works once, within this many hours.
         "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),
         "SESSION_COOKIE_SECURE": public.startswith("https://"),

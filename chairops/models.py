@@ -223,11 +223,17 @@ class Booking(db.Model):
         return self.status in ACTIVE_BOOKING_STATUSES
 
 
+_PAIN_SCORES_SQL = " AND ".join(
+    f"({c} IS NULL OR {c} BETWEEN 0 AND 10)" for c in ("pain_before", "pain_after", "pain_followup")
+)
+
+
 class Screen(db.Model):
     """The newest pre-chair screen of a booking: answers (purged later) and the outcome."""
 
     __tablename__ = "screens"
     __table_args__ = (
+        CheckConstraint(_PAIN_SCORES_SQL, name="ck_screens_pain_scores"),
         # The hourly purge looks only at screens still holding raw answers.
         Index(
             "ix_screens_answers_held",
@@ -253,6 +259,15 @@ class Screen(db.Model):
     taken_by: Mapped[str] = mapped_column(String(20), default="attendee")
     submitted_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     answers_purged_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # Lower-back pain 0-10 before, after and two days later: health data kept with the outcome,
+    # not with the raw answers, so the purge leaves it (chairops/outcomes). Skipping the after
+    # score sets pain_after_at and leaves pain_after empty.
+    pain_before: Mapped[int | None] = mapped_column(Integer)
+    pain_after: Mapped[int | None] = mapped_column(Integer)
+    pain_after_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    followup_asked_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    pain_followup: Mapped[int | None] = mapped_column(Integer)
+    pain_followup_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
 
     booking: Mapped[Booking] = relationship(back_populates="screen")
 
@@ -364,6 +379,7 @@ MESSAGE_KINDS = (
     "event_cancelled",
     "waitlist_offer",
     "reply",
+    "followup",
 )
 # pending: waiting for send_at; sending: claimed by a dispatcher (lease); sent/delivered/
 # undelivered: Twilio's word; failed: permanent error; unknown: the request may have left,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..messaging.listing import DEFAULT_LIMIT, MAX_LIMIT
 from ..models import MESSAGE_KINDS, MESSAGE_STATUSES
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
+from . import openapi_outcomes
 
 
 def _ref(name: str) -> dict:
@@ -614,6 +615,8 @@ PATHS = {
         }
     },
 }
+
+openapi_outcomes.merge(PATHS, SCHEMAS)
 
 
 def spec() -> dict:

@@ -22,8 +22,8 @@ SAFETY_LINE = (
 )
 TIPS = {
     "low_back": (
-        "Low back: 10 slow glute bridges twice a day, a hip-flexor stretch 30s a side, "
-        "and 1 min on a ball under each buttock against a wall."
+        "Glute activation: 10 glute bridges a day. Hip mobility: hip-flexor stretch. Lean on a "
+        "ball against the wall. 1-3 days of soreness is normal."
     ),
     "general": (
         "Desk tips: screen at eye level, feet flat, stand and roll your shoulders every 30 min, "
@@ -128,6 +128,17 @@ def up_next(brand: str, chair: int, at: str, where: str) -> str:
 
 def tips(brand: str, tip_set: str) -> str:
     return f"{brand}: thanks for coming. {TIPS[tip_set]} {SAFETY_LINE}"
+
+
+def followup(brand: str, after_glute_work: bool) -> str:
+    """Two days after the massage: how is the lower back now?"""
+    soreness = " Some soreness for 1-3 days after glute work is normal." if after_glute_work else ""
+    return f"{brand}: How is your lower back today, 0 to 10? Reply with a number.{soreness}"
+
+
+def followup_thanks(brand: str) -> str:
+    """The one-line answer to a number sent back."""
+    return f"{brand}: thank you, your answer is noted."
 
 
 def help_text(brand: str) -> str:

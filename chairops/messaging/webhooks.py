@@ -50,9 +50,13 @@ _E164 = re.compile(r"\+[1-9]\d{6,18}")
 
 
 def answer_inbound(
-    session: Session, phone: str, body: str, now: dt.datetime, brand: str
+    session: Session, phone: str, body: str, now: dt.datetime, brand: str, on_reply=None
 ) -> str | None:
-    """Act on a reply (opt out, opt back in, help); return the text to answer with, if any."""
+    """Act on a reply (opt out, opt back in, help); return the text to answer with, if any.
+
+    `on_reply(session, phone, body, now, brand)` may take any other reply (the two-day pain
+    score, chairops/outcomes) and return its answer, or None to leave it to the default.
+    """
     word = body.strip().upper()
     known = bool(_E164.fullmatch(phone))
     if word in OPT_OUT_WORDS:
@@ -65,7 +69,10 @@ def answer_inbound(
         return None
     if known and session.get(OptOut, phone) is not None:
         return None  # an opted-out number gets nothing from us, replies included
-    return texts.help_text(brand) if word in HELP_WORDS else texts.other_reply_text(brand)
+    if word in HELP_WORDS:
+        return texts.help_text(brand)
+    answer = on_reply(session, phone, body, now, brand) if known and on_reply else None
+    return answer or texts.other_reply_text(brand)
 
 
 def apply_status(
@@ -119,8 +126,9 @@ def _twiml(reply: str | None) -> Response:
 def inbound():
     phone = request.form.get("From", "")
     reply = answer_inbound(
-        db.session, phone, request.form.get("Body", ""), utcnow(), current_app.config["BRAND_NAME"]
-    )
+        db.session, phone, request.form.get("Body", ""), utcnow(), current_app.config["BRAND_NAME"],
+        on_reply=current_app.extensions.get("chairops.inbound_reply"),
+    )  # fmt: skip
     db.session.commit()
     log.info("reply from %s answered: %s", mask(phone), "yes" if reply else "no")
     return _twiml(reply)

@@ -91,6 +91,8 @@ def _record(screen: Screen, answers: Answers, outcome: Outcome, taken_by: str, n
     screen.rule_version, screen.cautions = outcome.rule_version, list(outcome.cautions)
     screen.pressure = outcome.pressure_for(answers.pressure)
     screen.avoid_note = answers.avoid_note or None
+    # The "before" of the outcomes report: kept with the outcome, since raw answers are purged.
+    screen.pain_before = answers.low_back_pain
     screen.taken_by, screen.submitted_at, screen.answers_purged_at = taken_by, now, None
     return screen
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
 from ..events.service import held_slot_ids, signup_open, time_options
 from ..messaging import notify
+from ..messaging.rules import allowed_countries
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot
 from ..waitlist import service as waitlist
 from .phones import parse_mobile
@@ -76,7 +77,10 @@ def validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
         errors["name"] = f"Keep your name to {NAME_LIMIT} characters."
     phone = ""
     try:
-        phone = parse_mobile(claim.phone, event.company.country)
+        company = event.company
+        phone = parse_mobile(
+            claim.phone, company.country, allowed_countries(company.country, company.sms_countries)
+        )
     except ValueError as exc:
         errors["phone"] = str(exc)
     email = claim.email.strip() if isinstance(claim.email, str) and claim.email.strip() else None

@@ -25,7 +25,7 @@ from ..errors import (
     WaitlistClosed,
 )
 from ..events.service import event_by_share_token, signup_open, time_options
-from ..extensions import db, limiter
+from ..extensions import change_limit, db
 from ..formatting import hour_label
 from ..models import utcnow
 from ..screening.service import screen_open
@@ -50,12 +50,8 @@ def grouped_by_hour(options, tz: str):
     ]
 
 
-def _claim_limit() -> str:
-    return current_app.config["CLAIM_RATE_LIMIT"]
-
-
 @bp.route("/e/<share_token>", methods=["GET", "POST"])
-@limiter.limit(_claim_limit, methods=["POST"])
+@change_limit
 def event_page(share_token: str):
     event = event_by_share_token(db.session, share_token)
     form, now = TokenForm(), utcnow()
@@ -159,7 +155,7 @@ def manage(token: str):
 
 
 @bp.post("/b/<token>/cancel")
-@limiter.limit(_claim_limit)
+@change_limit
 def cancel(token: str):
     booking = booking_by_token(db.session, token)
     if TokenForm().validate_on_submit():
@@ -170,7 +166,7 @@ def cancel(token: str):
 
 
 @bp.post("/b/<token>/move")
-@limiter.limit(_claim_limit)
+@change_limit
 def move(token: str):
     booking = booking_by_token(db.session, token)
     if not TokenForm().validate_on_submit():

@@ -196,8 +196,10 @@ def leave(
 ) -> WaitlistEntry:
     """Take the person off the list; an open offer passes to the next in line."""
     offered = entry.status == "offered"
-    if _finish(session, entry, LIVE_WAITLIST_STATUSES, "left", now) and offered and cfg:
-        offer_free_slots(session, entry.event, now, cfg)
+    if _finish(session, entry, LIVE_WAITLIST_STATUSES, "left", now):
+        notify.waitlist_left(session, entry.id)
+        if offered and cfg:
+            offer_free_slots(session, entry.event, now, cfg)
     return entry
 
 

@@ -243,3 +243,16 @@ def test_a_text_sent_just_before_a_crash_is_found_not_sent_again(app, session):
     assert session.scalar(select(func.count()).select_from(ConsoleText)) == 1
     assert session.get(Message, message_id).provider_sid.startswith("CONSOLE")
     assert send_many(session, sender, [message_id]) == []  # nothing left to send
+
+
+def test_flask_texting_countries_lets_a_company_text_abroad(app, make, session):
+    company = make.company(name="Globex")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["texting-countries", "Globex", "gb", "CA"])
+    assert result.exit_code == 0 and "CA, GB, US" in result.output
+    session.expire_all()
+    assert company.sms_countries == "GB CA"
+    assert runner.invoke(args=["texting-countries", "Globex", "UK1"]).exit_code != 0
+    assert runner.invoke(args=["texting-countries", "Globex"]).exit_code == 0
+    session.expire_all()
+    assert company.sms_countries is None

@@ -158,3 +158,18 @@ def test_production_makes_cookies_secure_and_remember_days_is_a_setting(monkeypa
     assert settings["REMEMBER_COOKIE_SECURE"] and settings["SESSION_COOKIE_SECURE"]
     assert settings["REMEMBER_COOKIE_SAMESITE"] == "Lax" and settings["REMEMBER_COOKIE_HTTPONLY"]
     assert settings["REMEMBER_COOKIE_DURATION"].days == 3
+
+
+def test_flask_set_password_ends_every_sign_in_of_that_user(app, client, coordinator):
+    sign_in(client, coordinator, remember=True)
+    remember = cookie(client, "remember_token")
+    result = app.test_cli_runner().invoke(
+        args=["set-password", "--email", coordinator.email],
+        input="another long passphrase\nanother long passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert client.get("/staff").status_code == 302
+    assert not opens_staff(app, remember_token=remember)
+    fresh = app.test_client()
+    fresh.post("/login", data={"email": coordinator.email, "password": "another long passphrase"})
+    assert fresh.get("/staff").status_code == 200

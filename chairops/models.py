@@ -453,7 +453,8 @@ class ConsoleText(db.Model):
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     to: Mapped[str] = mapped_column(String(20))
-    body: Mapped[str] = mapped_column(Text)
+    # A hash, not the text: bodies hold attendees' link tokens, which are never kept in clear.
+    body_hash: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[dt.datetime] = mapped_column(Timestamp)
 
 

@@ -73,6 +73,12 @@ def end_other_sessions(session: Session, user: User, keep: object = None) -> int
     return session.execute(query).rowcount
 
 
+def end_stale_sessions(session: Session, now: dt.datetime, days: int) -> int:
+    """End sign-ins older than the remember-me lifetime (a forgotten browser stays open)."""
+    cutoff = now - dt.timedelta(days=days)
+    return session.execute(delete(StaffSession).where(StaffSession.created_at < cutoff)).rowcount
+
+
 def change_password(session: Session, user: User, password: str, keep: object = None) -> None:
     """Set a new password; every other sign-in of the user ends at once."""
     if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= 200:

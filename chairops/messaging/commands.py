@@ -30,7 +30,7 @@ def dispatch_command(once: bool, limit: int):
     while True:
         counts = dispatch_once(app, limit=limit)
         totals.update(counts)
-        if once or not counts.get("claimed"):
+        if once or not (counts.get("claimed") or counts.get("held_back")):
             break
     click.echo(f"Texts: {_show(dict(totals))}.")
 

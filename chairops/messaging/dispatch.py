@@ -66,13 +66,23 @@ def _due(model, now: dt.datetime):
     )
 
 
+class Claimed(list):
+    """The ids of claimed texts to send; `held` has those a sending limit suppressed instead."""
+
+    held: dict[int, str]
+
+    def __init__(self, ids=(), held=None):
+        super().__init__(ids)
+        self.held = held or {}
+
+
 def claim_due(
     session: Session,
     now: dt.datetime,
     limit: int,
     lease_seconds: float = LEASE_SECONDS,
     limits: SendLimits | None = None,
-) -> list[int]:
+) -> Claimed:
     """Mark up to `limit` due texts `sending` under a lease and commit, before anything is sent.
 
     With `limits`, texts over a sending limit are suppressed instead (limits.py), and no more
@@ -84,7 +94,7 @@ def claim_due(
         limit = limit if left is None else min(limit, left)
         if limit <= 0:
             session.commit()
-            return []
+            return Claimed()
     values = {
         "status": "sending",
         "claimed_at": now,
@@ -95,11 +105,9 @@ def claim_due(
         ids = _claim_skip_locked(session, now, limit, values)
     else:
         ids = _claim_conditionally(session, now, limit, values)
-    if limits is not None and ids:
-        held = hold_over_limits(session, ids, now, limits)
-        ids = [i for i in ids if i not in held]
+    held = hold_over_limits(session, ids, now, limits) if limits is not None and ids else {}
     session.commit()
-    return ids
+    return Claimed([i for i in ids if i not in held], held)
 
 
 def _claim_skip_locked(session: Session, now, limit: int, values: dict) -> list[int]:
@@ -307,6 +315,8 @@ def dispatch_once(app: Flask, limit: int = 100, rate_per_second: float | None = 
         pace = SharedPace(db.engine, rate) if rate else None
         ids = claim_due(session, utcnow(), limit, lease_seconds=lease, limits=limits)
         counts = Counter(claimed=len(ids))
+        if ids.held:
+            counts["held_back"] = len(ids.held)
         for start in range(0, len(ids), every):
             chunk = ids[start : start + every]
             try:

@@ -25,6 +25,7 @@ from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
 from ..booking.phones import mask
+from ..booking.service import hash_token
 from ..models import ConsoleText, utcnow
 from .outbox import redact_links
 
@@ -81,7 +82,8 @@ class ConsoleSender:
         sid, now = "CONSOLE" + uuid.uuid4().hex, utcnow()
         if self._engine is not None:
             with self._engine().begin() as conn:  # committed at once, as an accepted text is
-                conn.execute(insert(ConsoleText).values(sid=sid, to=to, body=body, sent_at=now))
+                row = {"sid": sid, "to": to, "body_hash": hash_token(body), "sent_at": now}
+                conn.execute(insert(ConsoleText).values(**row))
         with self._lock:
             self.sent.append((sid, to, body, now))
         log.info("text %s to %s (%d chars): %s", sid, mask(to), len(body), redact_links(body))
@@ -94,7 +96,7 @@ class ConsoleSender:
                 return conn.scalar(
                     select(ConsoleText.sid)
                     .where(ConsoleText.to == to, ConsoleText.sent_at >= since)
-                    .where(ConsoleText.body == body)
+                    .where(ConsoleText.body_hash == hash_token(body))
                     .order_by(ConsoleText.sent_at)
                     .limit(1)
                 )

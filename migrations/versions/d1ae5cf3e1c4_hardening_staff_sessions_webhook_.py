@@ -1,4 +1,5 @@
-"""hardening: staff sessions, webhook receipts, console log, send pace, texting countries, limit indexes
+"""hardening: staff sessions, webhook receipts, console log, send pace, texting countries,
+limit indexes (issue 12)
 
 Revision ID: d1ae5cf3e1c4
 Revises: a7d7a94cd141
@@ -21,7 +22,7 @@ def upgrade():
     op.create_table('console_texts',
     sa.Column('sid', sa.String(length=64), nullable=False),
     sa.Column('to', sa.String(length=20), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('body_hash', sa.String(length=64), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('sid')
     )

@@ -179,7 +179,7 @@ def test_the_country_is_checked_again_when_sending(app, make, session):
     event = make.event()
     abroad = text(session, 1, to="+447400123456", event_id=event.id)
     home = text(session, 2, to=phone(5), event_id=event.id)
-    assert dispatch(app) == {"claimed": 1, "sent": 1}
+    assert dispatch(app) == {"claimed": 1, "sent": 1, "held_back": 1}
     session.expire_all()
     message = session.get(Message, abroad)
     assert message.status == "suppressed" and "outside the countries" in message.error_text

@@ -173,3 +173,15 @@ def test_flask_set_password_ends_every_sign_in_of_that_user(app, client, coordin
     fresh = app.test_client()
     fresh.post("/login", data={"email": coordinator.email, "password": "another long passphrase"})
     assert fresh.get("/staff").status_code == 200
+
+
+def test_the_clock_ends_sign_ins_older_than_the_remember_days(app, client, session, coordinator):
+    from chairops.clock import JOBS, end_old_sign_ins
+
+    sign_in(client, coordinator, remember=True)
+    assert end_old_sign_ins in [job for job, _ in JOBS]
+    assert end_old_sign_ins(app) == 0
+    session.scalar(select(StaffSession)).created_at = utcnow() - dt.timedelta(days=15)
+    session.commit()
+    assert end_old_sign_ins(app) == 1
+    assert client.get("/staff").status_code == 302

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import edge
 from .config import ROOT
 from .extensions import compress, csrf, db, limiter, login_manager, migrate
 
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)
+    edge.init_app(app)  # URL converters first: the blueprints' routes are built with them
 
     from . import assets, web
     from .accounts.views import bp as accounts_bp

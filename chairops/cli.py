@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from . import waitlist
 from .accounts.service import create_user, issue_api_token
+from .accounts.sessions import change_password
 from .booking.service import Claim, claim_slot
 from .clock import purge_screens, run_clock
 from .errors import ValidationError
@@ -203,3 +204,19 @@ def _demo_event(company: Company, therapist: User) -> Event:
         claim = Claim(name, phone, option.start.isoformat(), True)
         claim_slot(db.session, event, claim, now, texts=text_settings())
     return event
+
+
+@bp.cli.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password_command(email, password):
+    """Give a staff user a new password; every sign-in of theirs ends at once."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    try:
+        change_password(db.session, user, password)
+    except ValidationError as exc:
+        raise click.ClickException(exc.detail) from exc
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their sessions have ended.")

@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from . import waitlist
+from .accounts.sessions import end_stale_sessions
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
@@ -54,9 +55,19 @@ def followup_tick(app: Flask) -> int:
         return asked
 
 
+def end_old_sign_ins(app: Flask) -> int:
+    """End staff sign-ins older than REMEMBER_DAYS."""
+    with app.app_context():
+        days = app.config["REMEMBER_COOKIE_DURATION"].days
+        count = end_stale_sessions(db.session, utcnow(), days)
+        db.session.commit()
+        return count
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
+    (end_old_sign_ins, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),
     (waitlist_tick, 20),

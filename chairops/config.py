@@ -1,11 +1,14 @@
 """Settings from the environment (12-factor)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+# Production keys must be at least this long (secrets.token_hex(32) gives 64).
+SECRET_KEY_MIN = 32
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -27,6 +30,8 @@ def _database_url() -> str:
 def from_environment() -> dict:
     """Build the Flask config mapping from environment variables."""
     public = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    production = os.environ.get("CHAIROPS_ENV", "development") == "production"
+    secure = public.startswith("https://") or production
     return {
         "ENV_NAME": os.environ.get("CHAIROPS_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
@@ -43,6 +48,11 @@ def from_environment() -> dict:
         "TWILIO_TIMEOUT_SECONDS": float(os.environ.get("TWILIO_TIMEOUT_SECONDS", "10")),
         # Texts per second the dispatcher sends at most (0: no cap).
         "SMS_RATE_PER_SECOND": float(os.environ.get("SMS_RATE_PER_SECOND", "10")),
+        # Against SMS pumping: texts one number may get, texts per event slot, texts in all.
+        "SMS_NUMBER_HOURLY_LIMIT": int(os.environ.get("SMS_NUMBER_HOURLY_LIMIT", "10")),
+        "SMS_NUMBER_DAILY_LIMIT": int(os.environ.get("SMS_NUMBER_DAILY_LIMIT", "20")),
+        "SMS_EVENT_HOURLY_PER_SLOT": int(os.environ.get("SMS_EVENT_HOURLY_PER_SLOT", "3")),
+        "SMS_HOURLY_BUDGET": int(os.environ.get("SMS_HOURLY_BUDGET", "1000")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -58,10 +68,13 @@ def from_environment() -> dict:
         "FOLLOWUP_DELAY_HOURS": max(0, int(os.environ.get("FOLLOWUP_DELAY_HOURS", "48"))),
         # An invite link for a new coordinator or therapist works once, within this many hours.
         "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),
-        "SESSION_COOKIE_SECURE": public.startswith("https://"),
-        "REMEMBER_COOKIE_SECURE": public.startswith("https://"),
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14"))),
         # A phone left open on the sign-up page must still submit after lunch.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -73,9 +86,15 @@ def from_environment() -> dict:
 
 
 def check_production(config: dict) -> None:
-    """Refuse to run in production with the default secret key."""
-    if config.get("ENV_NAME") == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError("SECRET_KEY must be set in production")
+    """Refuse to run in production with the default, an empty or a short secret key."""
+    if config.get("ENV_NAME") != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < SECRET_KEY_MIN:
+        raise RuntimeError(
+            f"SECRET_KEY must be set in production, at least {SECRET_KEY_MIN} characters "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
 
 
 class TextSettings(NamedTuple):

@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and attached in create_app."""
 
+import hashlib
+
+from flask import current_app, request, session
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,6 +17,20 @@ class Base(DeclarativeBase):
     pass
 
 
+def client_key() -> str:
+    """Who a rate limit counts: a bearer token, a signed-in staff member, else the address."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and request.path.startswith("/api/"):
+        return "bearer:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    if not request.path.startswith("/api/") and session.get("_user_id"):
+        return "staff:" + hashlib.sha256(str(session["_user_id"]).encode()).hexdigest()[:32]
+    return get_remote_address()
+
+
+def _change_limit() -> str:
+    return current_app.config["CLAIM_RATE_LIMIT"]
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
@@ -21,3 +38,12 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Pages and JSON go out br- or gzip-compressed (static files are precompressed: see assets.py).
 compress = Compress()
+
+# One budget per client across every endpoint that creates, moves or cancels, not one per
+# endpoint: alternating claim, cancel, join and leave draws on the same counter.
+change_limit = limiter.shared_limit(
+    _change_limit,
+    scope="changes",
+    key_func=client_key,
+    methods=["POST", "PUT", "PATCH", "DELETE"],
+)

@@ -72,6 +72,8 @@ class Company(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     country: Mapped[str] = mapped_column(String(2), default="US")
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    # Countries whose numbers may be texted, ISO codes separated by spaces; none: `country` only.
+    sms_countries: Mapped[str | None] = mapped_column(String(60))
 
     events: Mapped[list[Event]] = relationship(back_populates="company")
 
@@ -414,6 +416,10 @@ class Message(db.Model):
         # otherwise scan every text). Status has ix_messages_due.
         Index("ix_messages_event_send_at", "event_id", "send_at", "id"),
         Index("ix_messages_kind_send_at", "kind", "send_at", "id"),
+        # The sending limits count claimed texts per number, per event and in all (limits.py).
+        Index("ix_messages_to_claimed", "to", "claimed_at"),
+        Index("ix_messages_event_claimed", "event_id", "claimed_at"),
+        Index("ix_messages_claimed", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -451,3 +457,48 @@ class OptOut(db.Model):
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     since: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     source: Mapped[str] = mapped_column(String(20))  # stop_reply, twilio_21610, staff
+
+
+class StaffSession(db.Model):
+    """One signed-in browser of a staff member; signing out deletes it, so copied cookies die."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The session and remember cookies carry the token; only its hash is kept.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class WebhookReceipt(db.Model):
+    """A Twilio webhook already acted on: a replay (same MessageSid and event) changes nothing."""
+
+    __tablename__ = "webhook_receipts"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # "inbound" for a reply, else the delivery status reported by the callback.
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class ConsoleText(db.Model):
+    """The console sender's durable log: reconciliation looks texts up here, as at Twilio."""
+
+    __tablename__ = "console_texts"
+    __table_args__ = (Index("ix_console_texts_to_sent", "to", "sent_at"),)
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    to: Mapped[str] = mapped_column(String(20))
+    # A hash, not the text: bodies hold attendees' link tokens, which are never kept in clear.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class SendPace(db.Model):
+    """The next free moment to send a text, shared by every dispatcher (SMS_RATE_PER_SECOND)."""
+
+    __tablename__ = "send_pace"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_at: Mapped[dt.datetime] = mapped_column(Timestamp)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
-def parse_mobile(raw: object, country: str) -> str:
-    """Return the number in E.164, or raise ValueError with a message for the attendee."""
+def parse_mobile(raw: object, country: str, allowed: Collection[str] | None = None) -> str:
+    """Return the number in E.164, or raise ValueError with a message for the attendee.
+
+    With `allowed`, only numbers of those countries are accepted (texts cost money abroad,
+    and satellite and global-network numbers are a favourite of SMS pumping).
+    """
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 40:
         raise ValueError("Enter your mobile number.")
     try:
@@ -20,7 +26,17 @@ def parse_mobile(raw: object, country: str) -> str:
         raise ValueError("That number is not valid. Check the digits and the country code.")
     if phonenumbers.number_type(number) not in _MOBILE_TYPES:
         raise ValueError("Enter a mobile number that can receive texts.")
+    if allowed is not None and phonenumbers.region_code_for_number(number) not in allowed:
+        raise ValueError("We can only text numbers in " + _countries(allowed) + ".")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _countries(codes: Collection[str]) -> str:
+    names = sorted(_COUNTRY_NAMES.get(code, code) for code in codes)
+    return " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+_COUNTRY_NAMES = {"US": "the US", "CA": "Canada", "GB": "the UK", "FR": "France", "DE": "Germany"}
 
 
 def mask(phone: str | None) -> str:

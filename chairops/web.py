@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import wraps
 
 from flask import (
     Flask,
@@ -18,11 +19,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from . import logredact
 from .config import TextSettings
 from .errors import ChairopsError, ValidationError
 from .extensions import db
 from .formatting import register_filters
-from .tokens import redact_links
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -99,9 +100,23 @@ def security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Manage links carry tokens in their path: never send them on in a Referer.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.is_secure:
+    # Behind a proxy that ends TLS request.is_secure is False: the public address decides.
+    public_https = current_app.config["PUBLIC_BASE_URL"].startswith("https://")
+    if request.is_secure or public_https:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def no_store(view):
+    """Pages and answers that show health data: never kept by the browser or a shared cache."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
 
 
 def healthz():
@@ -110,17 +125,6 @@ def healthz():
     except Exception:  # noqa: BLE001 - any failure to reach the database is "unhealthy"
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
-
-
-class RedactTokens(logging.Filter):
-    """Request and error logs name paths like /b/<token>: keep the token out of the log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact_links(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact_links(a) if isinstance(a, str) else a for a in record.args)
-        return True
 
 
 def _log_to_stderr(log: logging.Logger) -> None:
@@ -140,8 +144,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"brand": app.config["BRAND_NAME"]})
     register_filters(app)
     _log_to_stderr(logging.getLogger("chairops"))
-    redact = RedactTokens()
-    names = ("chairops", "werkzeug", "gunicorn.access", "gunicorn.error")
-    for logger in (app.logger, *map(logging.getLogger, names)):
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(redact)
+    # Request and error logs name paths like /b/<token>: keep every token out of them.
+    logredact.install(app.url_map)
+    for logger in (app.logger, *map(logging.getLogger, logredact.LOGGERS)):
+        logredact.add_filter(logger)

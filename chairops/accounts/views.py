@@ -5,16 +5,28 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import AnonymousUserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter, login_manager
-from ..models import User
+from ..models import User, utcnow
 from ..web import problem
 from .service import authenticate, user_by_api_token
+from .sessions import end_session, start_session, user_for_session
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -22,18 +34,29 @@ login_manager.login_message = "Please sign in to continue."
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    # A deactivated user's session stops working at once.
-    return user if user is not None and user.active else None
+def load_user(login_id: str) -> User | None:
+    # Signed out, a new password, or deactivated: the session and remember cookies stop at once.
+    return user_for_session(db.session, login_id)
 
 
-@login_manager.request_loader
-def load_user_from_bearer(req) -> User | None:
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer ") or not req.path.startswith("/api/"):
-        return None
-    return user_by_api_token(db.session, header[len("Bearer ") :].strip())
+@bp.before_app_request
+def api_uses_bearer_tokens_only():
+    """The JSON API never acts on cookies, so another site cannot make a browser call it."""
+    if not request.path.startswith("/api/"):
+        return
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header.startswith("Bearer "):
+        user = user_by_api_token(db.session, header[len("Bearer ") :].strip())
+    g._login_user = user or AnonymousUserMixin()  # Flask-Login's per-request user
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a server-side sign-in and put its id in the session (and remember) cookie."""
+    login_id = start_session(db.session, user, utcnow())
+    db.session.commit()
+    login_user(user, remember=remember)
+    session["_user_id"] = login_id  # the cookies carry the login, not the bare user id
 
 
 def roles_required(*roles: str):
@@ -72,7 +95,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("events.home"))
         # In the form's error summary, at the top, linked to the email field.
         form.form_errors.append("That email and password do not match an active account.")
@@ -82,6 +105,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_session(db.session, session.get("_user_id"))
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))

@@ -619,12 +619,43 @@ PATHS = {
 openapi_outcomes.merge(PATHS, SCHEMAS)
 
 
+# Endpoints that create, move or cancel share one rate-limit budget per client (429).
+_LIMITED = {
+    ("/api/v1/public/events/{share_token}/bookings", "post"),
+    ("/api/v1/public/events/{share_token}/waitlist", "post"),
+    ("/api/v1/waitlist/{token}", "delete"),
+    ("/api/v1/waitlist/{token}/claim", "post"),
+    ("/api/v1/bookings/{token}", "delete"),
+    ("/api/v1/bookings/{token}/screen", "put"),
+    ("/api/v1/bookings/{id}/status", "post"),
+    ("/api/v1/events/{id}/chairs/{number}/therapist", "post"),
+    ("/api/v1/events", "post"),
+    ("/api/v1/events/{id}", "patch"),
+    ("/api/v1/events/{id}/publish", "post"),
+}
+
+
+def _with_edge_problems(paths: dict) -> dict:
+    """Add what the edge checks answer before any view (edge.py): 422 for a bad field anywhere,
+    and for JSON bodies 400 (unreadable or nested too deep), 413 (too large) and 415."""
+    done = {}
+    for path, operations in paths.items():
+        done[path] = {}
+        for method, operation in operations.items():
+            codes = [422] + ([400, 413, 415] if "requestBody" in operation else [])
+            codes += [429] if (path, method) in _LIMITED else []
+            missing = [code for code in codes if str(code) not in operation["responses"]]
+            responses = operation["responses"] | _problems(*missing)
+            done[path][method] = operation | {"responses": responses}
+    return done
+
+
 def spec() -> dict:
     """The whole OpenAPI document."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "chairops API", "version": "1"},
-        "paths": PATHS,
+        "paths": _with_edge_problems(PATHS),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
@@ -25,7 +25,7 @@ from ..events.service import (
     publish_event,
     validate_event,
 )
-from ..extensions import db, limiter
+from ..extensions import change_limit, db, limiter
 from ..formatting import in_zone
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
@@ -38,18 +38,17 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..web import problem, public_url, text_settings
+from ..web import no_store, problem, public_url, text_settings
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def json_body() -> dict:
-    """The request's JSON object; anything else is a 400 or 422 problem."""
-    try:
-        body = request.get_json(force=True, silent=False)
-    except BadRequest as exc:
-        raise BadRequest("The body must be a JSON object in UTF-8.") from exc
+    """The request's JSON object, parsed and checked at the edge; anything else is 400 or 422."""
+    if "json_body" not in g:
+        raise BadRequest("The body must be a JSON object in UTF-8.")
+    body = g.json_body
     if not isinstance(body, dict):
         raise ValidationError({"body": "The body must be a JSON object."})
     return body
@@ -131,7 +130,7 @@ def waitlist_json(entry, token: str | None = None, now=None) -> dict:
 
 
 @bp.post("/public/events/<share_token>/waitlist")
-@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+@change_limit
 def public_join_waitlist(share_token: str):
     event = event_by_share_token(db.session, share_token)
     body = json_body()
@@ -150,7 +149,7 @@ def get_waitlist_place(token: str):
 
 
 @bp.post("/waitlist/<token>/claim")
-@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+@change_limit
 def claim_waitlist_offer(token: str):
     entry = waitlist.entry_by_token(db.session, token)
     try:
@@ -164,6 +163,7 @@ def claim_waitlist_offer(token: str):
 
 
 @bp.delete("/waitlist/<token>")
+@change_limit
 def leave_waitlist(token: str):
     entry = waitlist.entry_by_token(db.session, token)
     waitlist.leave(db.session, entry, utcnow(), text_settings())
@@ -172,7 +172,7 @@ def leave_waitlist(token: str):
 
 
 @bp.post("/public/events/<share_token>/bookings")
-@limiter.limit(lambda: current_app.config["CLAIM_RATE_LIMIT"])
+@change_limit
 def public_claim(share_token: str):
     event = event_by_share_token(db.session, share_token)
     body = json_body()
@@ -197,6 +197,7 @@ def get_booking(token: str):
 
 
 @bp.delete("/bookings/<token>")
+@change_limit
 def delete_booking(token: str):
     booking = booking_by_token(db.session, token)
     cancel_booking(db.session, booking, utcnow(), texts=text_settings())
@@ -206,6 +207,7 @@ def delete_booking(token: str):
 
 @bp.put("/bookings/<token>/screen")
 @limiter.limit(lambda: current_app.config["SCREEN_RATE_LIMIT"])
+@no_store
 def put_screen(token: str):
     booking = booking_by_token(db.session, token)
     body = json_body()
@@ -238,6 +240,7 @@ def queue_json(view) -> dict:
 
 @bp.get("/events/<int:event_id>/chairs/<int:number>/queue")
 @login_required
+@no_store
 def chair_queue(event_id: int, number: int):
     view = load_queue(db.session, chair_for(db.session, current_user, event_id, number))
     payload = queue_json(view)
@@ -250,6 +253,7 @@ def chair_queue(event_id: int, number: int):
 
 
 @bp.post("/bookings/<int:booking_id>/status")
+@change_limit
 @login_required
 def booking_status(booking_id: int):
     booking = booking_for_staff(db.session, current_user, booking_id)
@@ -262,6 +266,7 @@ def booking_status(booking_id: int):
 
 
 @bp.post("/events/<int:event_id>/chairs/<int:number>/therapist")
+@change_limit
 @login_required
 def chair_therapist(event_id: int, number: int):
     if current_user.role != "admin":
@@ -300,6 +305,7 @@ def _company_for_new_event(body: dict) -> Company:
 
 
 @bp.post("/events")
+@change_limit
 @login_required
 def create_event_api():
     body = json_body()
@@ -311,6 +317,7 @@ def create_event_api():
 
 
 @bp.post("/events/<int:event_id>/publish")
+@change_limit
 @login_required
 def publish_event_api(event_id: int):
     event = event_for(db.session, current_user, event_id)
@@ -322,6 +329,7 @@ def publish_event_api(event_id: int):
 
 
 @bp.patch("/events/<int:event_id>")
+@change_limit
 @login_required
 def change_event_api(event_id: int):
     """Change an event; bookings in removed times need "confirm_cancellations": true."""

@@ -25,7 +25,7 @@ from ..errors import (
     ValidationError,
     WaitlistClosed,
 )
-from ..extensions import db, limiter
+from ..extensions import change_limit, db
 from ..formatting import hour_label
 from ..models import utcnow
 from ..seating.availability import signup_open, time_options
@@ -57,12 +57,8 @@ def grouped_by_hour(options, tz: str):
     ]
 
 
-def _claim_limit() -> str:
-    return current_app.config["CLAIM_RATE_LIMIT"]
-
-
 @bp.route("/e/<share_token>", methods=["GET", "POST"])
-@limiter.limit(_claim_limit, methods=["POST"])
+@change_limit
 def event_page(share_token: str):
     form, now = TokenForm(), utcnow()
     event, options = event_with_times(db.session, share_token, now)
@@ -176,7 +172,7 @@ def confirm_cancel(token: str):
 
 
 @bp.post("/b/<token>/cancel")
-@limiter.limit(_claim_limit)
+@change_limit
 def cancel(token: str):
     booking = booking_by_token(db.session, token)
     if TokenForm().validate_on_submit():
@@ -187,7 +183,7 @@ def cancel(token: str):
 
 
 @bp.post("/b/<token>/move")
-@limiter.limit(_claim_limit)
+@change_limit
 def move(token: str):
     booking = booking_by_token(db.session, token)
     if not TokenForm().validate_on_submit():

@@ -11,7 +11,7 @@ from ..accounts.reach import event_for
 from ..coordinator.service import event_console
 from ..coordinator.views import render_dashboard
 from ..errors import ScheduleConflict, ValidationError
-from ..extensions import db
+from ..extensions import change_limit, db
 from ..formatting import in_zone
 from ..models import Company, utcnow
 from ..screening.service import screen_counts
@@ -73,6 +73,7 @@ def home():
 
 
 @bp.route("/staff/events/new", methods=["GET", "POST"])
+@change_limit
 @login_required
 def new():
     if current_user.role not in ("admin", "coordinator"):
@@ -116,6 +117,7 @@ def detail(event_id: int):
 
 
 @bp.post("/staff/events/<int:event_id>/publish")
+@change_limit
 @login_required
 def publish(event_id: int):
     event = event_for(db.session, current_user, event_id)
@@ -154,6 +156,7 @@ def _changeable(event_id: int):
 
 
 @bp.post("/staff/events/<int:event_id>/details")
+@change_limit
 @login_required
 def change_details(event_id: int):
     event = _changeable(event_id)
@@ -170,6 +173,7 @@ def change_details(event_id: int):
 
 
 @bp.post("/staff/events/<int:event_id>/cancel")
+@change_limit
 @login_required
 def cancel(event_id: int):
     event = _changeable(event_id)
@@ -183,6 +187,7 @@ def cancel(event_id: int):
 
 
 @bp.route("/staff/events/<int:event_id>/edit", methods=["GET", "POST"])
+@change_limit
 @login_required
 def edit(event_id: int):
     """Date, hours and chairs; bookings in times that would go are listed before anything goes."""

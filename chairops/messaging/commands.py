@@ -1,4 +1,4 @@
-"""Operator commands for texts: flask --app wsgi dispatch [--once] | reconcile-texts."""
+"""Operator commands for texts: dispatch [--once] | reconcile-texts | texting-countries."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from collections import Counter
 
 import click
 from flask import Blueprint, current_app
+from sqlalchemy import select
 
+from ..extensions import db
+from ..models import Company
 from .dispatch import dispatch_once, reconcile_once
+from .rules import allowed_countries
 
 bp = Blueprint("messaging_cli", __name__, cli_group=None)
 
@@ -26,7 +30,7 @@ def dispatch_command(once: bool, limit: int):
     while True:
         counts = dispatch_once(app, limit=limit)
         totals.update(counts)
-        if once or not counts.get("claimed"):
+        if once or not (counts.get("claimed") or counts.get("held_back")):
             break
     click.echo(f"Texts: {_show(dict(totals))}.")
 
@@ -36,3 +40,20 @@ def reconcile_command():
     """Settle texts in `unknown` (or abandoned mid-send) by asking the provider."""
     counts = reconcile_once(current_app._get_current_object())
     click.echo(f"Reconciled: {_show(counts)}.")
+
+
+@bp.cli.command("texting-countries")
+@click.argument("company_name")
+@click.argument("codes", nargs=-1)
+def texting_countries_command(company_name: str, codes: tuple[str, ...]):
+    """Let a company text numbers of more countries (ISO codes); none: its own country only."""
+    company = db.session.scalar(select(Company).where(Company.name == company_name))
+    if company is None:
+        raise click.ClickException(f"No company named {company_name!r}.")
+    bad = [code for code in codes if not (len(code) == 2 and code.isascii() and code.isalpha())]
+    if bad:
+        raise click.ClickException(f"Not ISO country codes: {', '.join(bad)}")
+    company.sms_countries = " ".join(code.upper() for code in codes) or None
+    db.session.commit()
+    allowed = sorted(allowed_countries(company.country, company.sms_countries))
+    click.echo(f"{company.name} texts numbers in: {', '.join(allowed)}.")

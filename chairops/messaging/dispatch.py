@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import math
 import random
-import time
 from collections import Counter
 
 from flask import Flask
@@ -21,6 +20,9 @@ from sqlalchemy.orm import Session, aliased
 from ..extensions import db
 from ..models import Message, OptOut, utcnow
 from ..tokens import redact_links
+from .limits import budget_left, hold_over_limits, limits_from_config, take_turn
+from .pace import SharedPace
+from .rules import SendLimits
 from .senders import (
     OPTED_OUT,
     OPTED_OUT_CODE,
@@ -64,10 +66,35 @@ def _due(model, now: dt.datetime):
     )
 
 
+class Claimed(list):
+    """The ids of claimed texts to send; `held` has those a sending limit suppressed instead."""
+
+    held: dict[int, str]
+
+    def __init__(self, ids=(), held=None):
+        super().__init__(ids)
+        self.held = held or {}
+
+
 def claim_due(
-    session: Session, now: dt.datetime, limit: int, lease_seconds: float = LEASE_SECONDS
-) -> list[int]:
-    """Mark up to `limit` due texts `sending` under a lease and commit, before anything is sent."""
+    session: Session,
+    now: dt.datetime,
+    limit: int,
+    lease_seconds: float = LEASE_SECONDS,
+    limits: SendLimits | None = None,
+) -> Claimed:
+    """Mark up to `limit` due texts `sending` under a lease and commit, before anything is sent.
+
+    With `limits`, texts over a sending limit are suppressed instead (limits.py), and no more
+    are claimed than the hourly budget has left.
+    """
+    if limits is not None:
+        take_turn(session)
+        left = budget_left(session, now, limits, _due(Message, now))
+        limit = limit if left is None else min(limit, left)
+        if limit <= 0:
+            session.commit()
+            return Claimed()
     values = {
         "status": "sending",
         "claimed_at": now,
@@ -78,23 +105,28 @@ def claim_due(
         ids = _claim_skip_locked(session, now, limit, values)
     else:
         ids = _claim_conditionally(session, now, limit, values)
+    held = hold_over_limits(session, ids, now, limits) if limits is not None and ids else {}
     session.commit()
-    return ids
+    return Claimed([i for i in ids if i not in held], held)
 
 
 def _claim_skip_locked(session: Session, now, limit: int, values: dict) -> list[int]:
     # Rows another dispatcher has locked are skipped, not waited for: each row goes to one.
     due = aliased(Message)
+    # MATERIALIZED: as a plain subquery PostgreSQL may rescan it for every row it updates,
+    # and then one claim takes every due text instead of `limit` (issue 12: 500 for 25).
     locked = (
         select(due.id)
         .where(_due(due, now))
         .order_by(due.send_at, due.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("claimable")
+        .prefix_with("MATERIALIZED")
     )
     claim = (
         update(Message)
-        .where(Message.id.in_(locked.scalar_subquery()), Message.status == "pending")
+        .where(Message.id.in_(select(locked.c.id)), Message.status == "pending")
         .values(**values)
         .returning(Message.id)
         .execution_options(synchronize_session=False)
@@ -267,33 +299,24 @@ def _settle(session: Session, row, sid: str | None, now: dt.datetime) -> str:
     return values["status"]
 
 
-def _pacer(rate: float | None):
-    """A function that sleeps just enough to keep calls under `rate` a second (none: no cap)."""
-    next_at = time.monotonic()
-
-    def pace() -> None:
-        nonlocal next_at
-        delay = next_at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        next_at = max(next_at, time.monotonic()) + 1 / rate
-
-    return pace if rate else None
-
-
 def dispatch_once(app: Flask, limit: int = 100, rate_per_second: float | None = None) -> dict:
     """Claim due texts and send them, at most rate_per_second a second; return counts."""
     if rate_per_second is None:
         rate_per_second = app.config.get("SMS_RATE_PER_SECOND", 10)
     rate = float(rate_per_second) if rate_per_second else None  # 0 or none: no cap
-    sender, pace = app.extensions["sms_sender"], _pacer(rate)
-    # The lease outlasts the whole paced batch, so no row is reconciled while still queued here.
-    lease = LEASE_SECONDS + (limit / rate if rate else 0)
+    sender, limits = app.extensions["sms_sender"], limits_from_config(app.config)
+    # The lease outlasts the whole paced batch, so no row is reconciled while still queued here
+    # (with room for other clocks taking their turns at the shared pace).
+    lease = LEASE_SECONDS + (3 * limit / rate if rate else 0)
     # Outcomes are written within about half a second, before most status callbacks arrive.
     every = max(1, min(RECORD_EVERY, int(rate / 2))) if rate else RECORD_EVERY
     with app.app_context(), db.engine.connect() as connection, Session(bind=connection) as session:
-        ids = claim_due(session, utcnow(), limit, lease_seconds=lease)
+        # The cap holds for the whole service: every dispatcher takes its moments from one row.
+        pace = SharedPace(db.engine, rate) if rate else None
+        ids = claim_due(session, utcnow(), limit, lease_seconds=lease, limits=limits)
         counts = Counter(claimed=len(ids))
+        if ids.held:
+            counts["held_back"] = len(ids.held)
         for start in range(0, len(ids), every):
             chunk = ids[start : start + every]
             try:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..config import TextSettings
 from ..models import Booking, Message, OptOut
 from . import rules, texts
-from .outbox import cancel_pending, enqueue, pending_for
+from .outbox import cancel_pending, enqueue, pending_for, withdraw_unsent
 
 SCHEDULED = ("reminder", "up_next")
 
@@ -85,6 +85,14 @@ def moved(session: Session, booking: Booking, token: str, cfg: TextSettings, now
 def cancelled(session: Session, booking: Booking) -> int:
     """A cancelled booking's pending texts are not sent."""
     return cancel_pending(session, booking.id)
+
+
+def waitlist_left(session: Session, entry_id: int) -> int:
+    """Someone left the waitlist: its texts not sent yet ("you joined", an offer) are withdrawn.
+
+    Joining and leaving in a loop must not text a number again and again.
+    """
+    return withdraw_unsent(session, f"waitlist:{entry_id}:")
 
 
 def _moved_wording(brand, _name, at, where, chair, manage_url):

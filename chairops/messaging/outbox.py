@@ -67,6 +67,17 @@ def cancel_pending(session: Session, booking_id: int, kinds: tuple[str, ...] | N
     ).rowcount
 
 
+def withdraw_unsent(session: Session, key_prefix: str) -> int:
+    """Cancel the texts not sent yet whose idempotency key starts with this prefix."""
+    query = update(Message).where(
+        Message.idempotency_key.startswith(key_prefix, autoescape=True),
+        Message.status == "pending",
+    )
+    return session.execute(
+        query.values(status="cancelled").execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def pending_for(session: Session, booking_id: int, kind: str) -> Message | None:
     """The booking's one pending text of a kind, if any."""
     return session.scalar(

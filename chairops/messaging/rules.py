@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 QUIET_START = dt.time(9, 0)  # texts may go from 09:00 ...
@@ -147,3 +150,137 @@ def fit_parts(
         else:
             high = keep - 1
     return {name: shorten(value, low) for name, value in parts.items()}
+
+
+# --- Against SMS pumping: how many texts may go (issue 12) -------------------------------------
+
+
+class SendLimits(NamedTuple):
+    """Texts one number may get an hour and a day, per event slot an hour, and in all an hour."""
+
+    number_hourly: int = 10
+    number_daily: int = 20
+    event_hourly_per_slot: int = 3
+    hourly_budget: int = 1000  # 0: no budget
+
+
+# A small event may still send this many texts an hour, whatever its number of slots.
+EVENT_HOURLY_FLOOR = 30
+
+
+def event_hourly_cap(slots: int, per_slot: int) -> int:
+    """Texts an event may send in an hour: a few per slot, never fewer than the floor."""
+    return max(EVENT_HOURLY_FLOOR, per_slot * slots)
+
+
+def held_back(
+    batch: list[tuple[int, str, int | None]],
+    sent: dict[str, tuple[int, int]],
+    event_sent: dict[int, int],
+    event_caps: dict[int, int],
+    limits: SendLimits,
+) -> dict[int, str]:
+    """Which texts of a batch (id, number, event), in order, a limit holds back, with the reason.
+
+    `sent` gives each number's texts in the last hour and day, `event_sent` each event's in the
+    last hour; the texts of the batch let through count towards the ones after them.
+    """
+    hour = {to: counts[0] for to, counts in sent.items()}
+    day = {to: counts[1] for to, counts in sent.items()}
+    events = dict(event_sent)
+    held = {}
+    for message_id, to, event_id in batch:
+        reason = _limit_reached(hour.get(to, 0), day.get(to, 0), limits)
+        cap = event_caps.get(event_id) if event_id is not None else None
+        if reason is None and cap is not None and events.get(event_id, 0) >= cap:
+            reason = f"Held back: the event sent {cap} texts in the last hour."
+        if reason:
+            held[message_id] = reason
+            continue
+        hour[to], day[to] = hour.get(to, 0) + 1, day.get(to, 0) + 1
+        if event_id is not None:
+            events[event_id] = events.get(event_id, 0) + 1
+    return held
+
+
+def _limit_reached(hour: int, day: int, limits: SendLimits) -> str | None:
+    if limits.number_hourly and hour >= limits.number_hourly:
+        return f"Held back: this number got {limits.number_hourly} texts in the last hour."
+    if limits.number_daily and day >= limits.number_daily:
+        return f"Held back: this number got {limits.number_daily} texts in the last day."
+    return None
+
+
+def allowed_countries(country: str, extra: str | None = None) -> frozenset[str]:
+    """Countries whose numbers may be texted: the company's own, and any it adds."""
+    codes = (extra or "").replace(",", " ").upper().split()
+    return frozenset({country.upper(), *codes})
+
+
+# --- Replies: opt-out, opt-in and help keywords ------------------------------------------------
+
+# Twilio's own keywords: it acts on these itself when they are the whole (trimmed) body.
+TWILIO_OPT_OUT = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
+)
+TWILIO_OPT_IN = frozenset({"START", "UNSTOP", "YES"})
+# Words that mean "stop" even with more words after them ("STOP please", "stop!!").
+_LEADING_STOP = {
+    "en": {"stop", "stopall", "unsubscribe", "optout", "revoke"},
+    "es": {"parar", "detener", "baja", "desuscribir", "alto"},
+    "fr": {"arret", "arreter", "desabonner", "desinscrire", "desinscription"},
+}
+# Words that mean "stop" only alone: "cancel my booking" is about the booking, not texts.
+_ALONE_STOP = {
+    "en": {"end", "quit", "cancel"},
+    "es": {"cancelar", "para", "fin"},
+    "fr": {"fin", "annuler"},
+}
+_HELP = {"en": {"help", "info"}, "es": {"ayuda"}, "fr": {"aide"}}
+_OPT_IN = {"start", "unstop", "yes"}
+# Company countries whose people may answer in Spanish or French (English is always understood).
+_LANGUAGES = {
+    "es": {"US", "ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "GT", "CU", "BO", "DO", "HN",
+           "PY", "SV", "NI", "CR", "PA", "UY", "PR"},
+    "fr": {"FR", "BE", "CH", "LU", "MC", "CA"},
+}  # fmt: skip
+
+
+def languages_for(countries: Iterable[str]) -> frozenset[str]:
+    """The languages replies may come in, from the countries of the companies texting."""
+    found = {"en"}
+    for language, where in _LANGUAGES.items():
+        if any(country.upper() in where for country in countries):
+            found.add(language)
+    return frozenset(found)
+
+
+def _words(body: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", body.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.findall(r"[a-z]+", plain.replace("-", ""))
+
+
+def reply_keyword(body: str, languages: Iterable[str] = ("en",)) -> tuple[str | None, bool]:
+    """What a reply asks ("opt_out", "opt_in", "help" or None), and whether Twilio acted on it.
+
+    Twilio matches its keywords only as the whole trimmed body; we also match case, trailing
+    punctuation, "STOP please" and, when the companies' countries need them, Spanish and French.
+    """
+    exact = body.strip().upper()
+    for kind, words in (("opt_out", TWILIO_OPT_OUT), ("opt_in", TWILIO_OPT_IN)):
+        if exact in words:
+            return kind, True
+    words = _words(body)
+    if not words:
+        return None, False
+    langs = [lang for lang in languages if lang in _LEADING_STOP] or ["en"]
+    if words[0] in set().union(*(_LEADING_STOP[lang] for lang in langs)):
+        return "opt_out", False
+    if len(words) == 1 and words[0] in set().union(*(_ALONE_STOP[lang] for lang in langs)):
+        return "opt_out", False
+    if len(words) == 1 and words[0] in _OPT_IN:
+        return "opt_in", False
+    if words[0] in set().union(*(_HELP[lang] for lang in langs)):
+        return "help", False  # we answer HELP ourselves, whatever Twilio does
+    return None, False

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import re
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -15,15 +16,17 @@ from flask import Flask
 from requests import RequestException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ConnectTimeout
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
 from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from ..models import utcnow
+from ..models import ConsoleText, utcnow
 from ..phones import mask
-from ..tokens import redact_links
+from ..tokens import hash_token, redact_links
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +64,41 @@ class Sender(Protocol):
 
 
 class ConsoleSender:
-    """Logs texts (masked) and remembers them in this process; for development and tests."""
+    """Logs texts (masked) and records them; the default backend, for development and demos.
 
-    def __init__(self) -> None:
+    Like Twilio, it gives every text its own id and keeps what it sent where every process and
+    a restart can see it (the console_texts table, given an engine), so reconciliation finds a
+    text that went out just before a crash instead of sending it again.
+    """
+
+    def __init__(self, engine: Callable[[], Engine] | None = None) -> None:
         self.sent: list[tuple[str, str, str, dt.datetime]] = []
-        self._serial = itertools.count(1)
+        self._engine = engine
         self._lock = threading.Lock()
 
     def send(self, to, body, *, status_callback=None, valid_until_seconds=None) -> SendResult:
         """Record the text and log it without the full number or any token."""
+        sid, now = "CONSOLE" + uuid.uuid4().hex, utcnow()
+        if self._engine is not None:
+            with self._engine().begin() as conn:  # committed at once, as an accepted text is
+                row = {"sid": sid, "to": to, "body_hash": hash_token(body), "sent_at": now}
+                conn.execute(insert(ConsoleText).values(**row))
         with self._lock:
-            sid = f"CONSOLE{next(self._serial)}"
-            self.sent.append((sid, to, body, utcnow()))
+            self.sent.append((sid, to, body, now))
         log.info("text %s to %s (%d chars): %s", sid, mask(to), len(body), redact_links(body))
         return SendResult(sid, "sent")
 
     def find(self, to, body, since) -> str | None:
-        """The SID of a text recorded here for this number and body since a time."""
+        """The SID of a text recorded for this number and body since a time."""
+        if self._engine is not None:
+            with self._engine().connect() as conn:
+                return conn.scalar(
+                    select(ConsoleText.sid)
+                    .where(ConsoleText.to == to, ConsoleText.sent_at >= since)
+                    .where(ConsoleText.body_hash == hash_token(body))
+                    .order_by(ConsoleText.sent_at)
+                    .limit(1)
+                )
         with self._lock:
             sent = list(self.sent)
         return next((s for s, t, b, at in sent if t == to and b == body and at >= since), None)
@@ -197,11 +218,13 @@ def describe_error(exc: Exception) -> tuple[str | None, str]:
     return (str(code) if code is not None else None), text[:300]
 
 
-def build_sender(config, http_client: HttpClient | None = None) -> Sender:
+def build_sender(
+    config, http_client: HttpClient | None = None, engine: Callable[[], Engine] | None = None
+) -> Sender:
     """The sender SMS_BACKEND names: `console` (default) or `twilio`."""
     backend = config.get("SMS_BACKEND", "console")
     if backend == "console":
-        return ConsoleSender()
+        return ConsoleSender(engine)
     if backend == "twilio":
         return TwilioSender.from_config(config, http_client)
     raise ValueError(f"Unknown SMS_BACKEND {backend!r}: use console or twilio")
@@ -209,4 +232,10 @@ def build_sender(config, http_client: HttpClient | None = None) -> Sender:
 
 def init_app(app: Flask) -> None:
     """Build the app's sender once, at start."""
-    app.extensions["sms_sender"] = build_sender(app.config)
+    from ..extensions import db
+
+    def engine() -> Engine:
+        with app.app_context():
+            return db.engine
+
+    app.extensions["sms_sender"] = build_sender(app.config, engine=engine)

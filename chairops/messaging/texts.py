@@ -157,6 +157,11 @@ def other_reply_text(brand: str) -> str:
     )
 
 
+def opted_out_text(brand: str) -> str:
+    """The one confirmation of an opt-out that Twilio did not recognise (and so did not send)."""
+    return f"{brand}: you will get no more texts from us. Reply START to get them again."
+
+
 def event_cancelled(brand: str, title: str, at: str) -> str:
     return _fit(
         lambda title: (

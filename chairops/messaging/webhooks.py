@@ -1,7 +1,8 @@
 """Twilio's webhooks: replies from attendees (STOP, START, HELP) and delivery status callbacks.
 
 Both are signed by Twilio; the signature covers the public URL, so it is rebuilt from
-PUBLIC_BASE_URL (behind a proxy `request.url` is not what Twilio requested).
+PUBLIC_BASE_URL (behind a proxy `request.url` is not what Twilio requested). A signature never
+expires, so each webhook is acted on once: a replay of it (same MessageSid) changes nothing.
 """
 
 from __future__ import annotations
@@ -12,26 +13,23 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..extensions import db
-from ..models import Message, OptOut, utcnow
+from ..models import Company, Message, OptOut, WebhookReceipt, utcnow
 from ..phones import mask
 from . import texts
 from .dispatch import record_opt_in, record_opt_out
+from .rules import languages_for, reply_keyword
 from .senders import OPTED_OUT_CODE
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")
 
-OPT_OUT_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
-)
-OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
-HELP_WORDS = frozenset({"HELP"})
 # Twilio's status words that we keep, and what each may move a text on from (forward only).
 _OURS = {
     "sent": "sent",
@@ -49,6 +47,24 @@ _MOVES_FROM = {
 _E164 = re.compile(r"\+[1-9]\d{6,18}")
 
 
+def first_receipt(session: Session, sid: str, event: str, now: dt.datetime) -> bool:
+    """Record that this webhook is being acted on; False if it was before (a replay)."""
+    if not sid:
+        return True  # Twilio always sends one; without it there is nothing to match a replay by
+    try:
+        with session.begin_nested():
+            session.add(WebhookReceipt(sid=sid[:64], event=event[:20] or "-", received_at=now))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def reply_languages(session: Session) -> frozenset[str]:
+    """The languages replies may come in: those of the companies' countries."""
+    return languages_for(session.scalars(select(Company.country).distinct()))
+
+
 def answer_inbound(
     session: Session, phone: str, body: str, now: dt.datetime, brand: str, on_reply=None
 ) -> str | None:
@@ -57,19 +73,20 @@ def answer_inbound(
     `on_reply(session, phone, body, now, brand)` may take any other reply (the two-day pain
     score, chairops/outcomes) and return its answer, or None to leave it to the default.
     """
-    word = body.strip().upper()
+    kind, twilio_acted = reply_keyword(body, reply_languages(session))
     known = bool(_E164.fullmatch(phone))
-    if word in OPT_OUT_WORDS:
+    if kind == "opt_out":
         if known:
             record_opt_out(session, phone, "stop_reply", now)
-        return None  # Twilio confirms opt-outs itself: do not text twice
-    if word in OPT_IN_WORDS:
+        # Twilio confirms its own keywords; for the others we must, once.
+        return None if twilio_acted else texts.opted_out_text(brand)
+    if kind == "opt_in":
         if known:
             record_opt_in(session, phone)
         return None
     if known and session.get(OptOut, phone) is not None:
         return None  # an opted-out number gets nothing from us, replies included
-    if word in HELP_WORDS:
+    if kind == "help":
         return texts.help_text(brand)
     answer = on_reply(session, phone, body, now, brand) if known and on_reply else None
     return answer or texts.other_reply_text(brand)
@@ -124,9 +141,12 @@ def _twiml(reply: str | None) -> Response:
 
 @bp.post("/inbound")
 def inbound():
-    phone = request.form.get("From", "")
+    phone, now = request.form.get("From", ""), utcnow()
+    if not first_receipt(db.session, request.form.get("MessageSid", ""), "inbound", now):
+        log.info("reply from %s was a replay: ignored", mask(phone))
+        return _twiml(None)
     reply = answer_inbound(
-        db.session, phone, request.form.get("Body", ""), utcnow(), current_app.config["BRAND_NAME"],
+        db.session, phone, request.form.get("Body", ""), now, current_app.config["BRAND_NAME"],
         on_reply=current_app.extensions.get("chairops.inbound_reply"),
     )  # fmt: skip
     db.session.commit()
@@ -136,13 +156,11 @@ def inbound():
 
 @bp.post("/status")
 def status():
-    form = request.form
-    apply_status(
-        db.session,
-        form.get("MessageSid", ""),
-        form.get("MessageStatus", form.get("SmsStatus", "")),
-        form.get("ErrorCode", ""),
-        utcnow(),
-    )
+    form, now = request.form, utcnow()
+    sid = form.get("MessageSid") or form.get("SmsSid", "")
+    reported = form.get("MessageStatus") or form.get("SmsStatus", "")
+    # The same status for the same text twice is a replay: a late 21610 must not opt out anew.
+    if first_receipt(db.session, sid, reported, now):
+        apply_status(db.session, sid, reported, form.get("ErrorCode", ""), now)
     db.session.commit()
     return "", 200

@@ -289,3 +289,8 @@ def _note(value: object) -> str:
     if len(text) > NOTE_LIMIT:
         raise ValueError(f"Keep the note to {NOTE_LIMIT} characters (it has {len(text)}).")
     return text
+
+
+def may_see_screen(role: str, user_id: int, chair_therapist_id: int | None) -> bool:
+    """Screen data of a booking: that booking's chair's therapist, or an admin. Nobody else."""
+    return role == "admin" or (role == "therapist" and chair_therapist_id == user_id)

@@ -13,7 +13,7 @@ from ..audit import record
 from ..booking.service import screen_open
 from ..errors import BookingNotFound, ChairopsError, ValidationError
 from ..messaging import notify
-from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Screen, Slot, User
+from ..models import ACTIVE_BOOKING_STATUSES, Booking, Screen, Slot, User
 from .cards import Card, Step, load_card, scaled_steps
 from .rules import (
     CAUTION_LABELS,
@@ -24,6 +24,7 @@ from .rules import (
     Policy,
     attendee_advice,
     evaluate,
+    may_see_screen,
 )
 
 # Counts for fewer people than this are withheld from coordinators.
@@ -136,16 +137,11 @@ def queue_screen_json(screen: Screen | None) -> dict | None:
 
 
 def booking_for_therapist(session: Session, user: User, booking_id: int) -> Booking:
-    """A booking whose health data this staff member may see; anything else is 404."""
+    """A booking whose health data this staff member may see (may_see_screen); else 404."""
     booking = session.get(Booking, booking_id)
-    if booking is None or user.role not in ("admin", "therapist"):
+    chair = booking.slot.chair if booking is not None else None
+    if chair is None or not may_see_screen(user.role, user.id, chair.therapist_id):
         raise BookingNotFound()
-    if user.role == "therapist":
-        mine = select(Chair.id).where(
-            Chair.event_id == booking.event_id, Chair.therapist_id == user.id
-        )
-        if session.scalar(mine) is None:
-            raise BookingNotFound()
     return booking
 
 

@@ -11,7 +11,7 @@ from ..booking.service import booking_by_token, screen_open
 from ..errors import ValidationError
 from ..extensions import db, limiter
 from ..models import utcnow
-from ..web import text_settings
+from ..web import no_store, text_settings
 from .service import (
     advice_for,
     booking_for_therapist,
@@ -59,6 +59,7 @@ def _screen_limit() -> str:
 
 @bp.route("/b/<token>/screen", methods=["GET", "POST"])
 @limiter.limit(_screen_limit, methods=["POST"])
+@no_store
 def screen(token: str):
     booking = booking_by_token(db.session, token)
     form, now = ScreenForm(), utcnow()
@@ -81,6 +82,7 @@ def screen(token: str):
 
 
 @bp.get("/b/<token>/screen/done")
+@no_store
 def done(token: str):
     booking = booking_by_token(db.session, token)
     if booking.screen is None:
@@ -107,12 +109,14 @@ def _render_card(booking, answers=None, revealed=False):
 
 @bp.get("/staff/bookings/<int:booking_id>/card")
 @login_required
+@no_store
 def card(booking_id: int):
     return _render_card(booking_for_therapist(db.session, current_user, booking_id))
 
 
 @bp.post("/staff/bookings/<int:booking_id>/answers")
 @login_required
+@no_store
 def show_answers(booking_id: int):
     booking = booking_for_therapist(db.session, current_user, booking_id)
     if not ScreenForm().validate_on_submit():

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyBooked, ValidationError
+from ..messaging.rules import allowed_countries
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Event
 from ..phones import parse_mobile
 from ..tokens import hash_token
@@ -39,7 +40,9 @@ def validate_person(event: Event, claim: Claim) -> tuple[str, str, str | None]:
         errors["name"] = f"Keep your name to {NAME_LIMIT} characters."
     phone = ""
     try:
-        phone = parse_mobile(claim.phone, event.company.country)
+        company = event.company
+        allowed = allowed_countries(company.country, company.sms_countries)
+        phone = parse_mobile(claim.phone, company.country, allowed)
     except ValueError as exc:
         errors["phone"] = str(exc)
     email = claim.email.strip() if isinstance(claim.email, str) and claim.email.strip() else None

@@ -8,13 +8,13 @@ from flask_wtf import FlaskForm
 
 from ..accounts.views import roles_required
 from ..errors import BadTransition, ValidationError
-from ..extensions import db
+from ..extensions import change_limit, db
 from ..formatting import in_zone
 from ..models import utcnow
 from ..screening.rules import CAUTION_LABELS
 from ..screening.service import routine_card, submit_screen
 from ..screening.views import answers_from_form
-from ..web import text_settings
+from ..web import no_store, text_settings
 from . import rules
 from .service import (
     add_walk_in,
@@ -75,6 +75,7 @@ def _queue_context(event_id: int, number: int) -> dict:
 
 @bp.get("/events/<int:event_id>/chairs/<int:number>")
 @staff
+@no_store
 def chair(event_id: int, number: int):
     context = _queue_context(event_id, number)
     session["tablet_chair"] = {"event_id": event_id, "number": number}
@@ -83,6 +84,7 @@ def chair(event_id: int, number: int):
 
 @bp.get("/events/<int:event_id>/chairs/<int:number>/live")
 @staff
+@no_store
 def live(event_id: int, number: int):
     """The queue fragment for polling; an unchanged queue answers 304 with no body."""
     context = _queue_context(event_id, number)
@@ -90,7 +92,7 @@ def live(event_id: int, number: int):
     etag = queue_etag(
         {"queue": queue_fingerprint(context["view"]), "undo": sorted(context["undoable"])}
     )
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache"}
+    headers = {"ETag": f'"{etag}"'}  # no-store, like the page: it shows screen outcomes
     if etag in request.if_none_match:
         return "", 304, headers
     return render_template("tablet/_queue.html", **context), 200, headers
@@ -103,6 +105,7 @@ def _back(booking_or_chair) -> str:
 
 
 @bp.post("/bookings/<int:booking_id>/status")
+@change_limit
 @staff
 def status(booking_id: int):
     booking = booking_for_staff(db.session, current_user, booking_id)
@@ -118,6 +121,7 @@ def status(booking_id: int):
 
 
 @bp.post("/bookings/<int:booking_id>/undo")
+@change_limit
 @staff
 def undo(booking_id: int):
     booking = booking_for_staff(db.session, current_user, booking_id)
@@ -132,6 +136,7 @@ def undo(booking_id: int):
 
 
 @bp.post("/events/<int:event_id>/chairs/<int:number>/walk-in")
+@change_limit
 @staff
 def walk_in(event_id: int, number: int):
     chair = chair_for(db.session, current_user, event_id, number)
@@ -149,6 +154,7 @@ def walk_in(event_id: int, number: int):
 
 
 @bp.post("/events/<int:event_id>/chairs/<int:number>/late")
+@change_limit
 @staff
 def late(event_id: int, number: int):
     chair = chair_for(db.session, current_user, event_id, number)
@@ -163,6 +169,7 @@ def late(event_id: int, number: int):
 
 @bp.route("/bookings/<int:booking_id>/screen", methods=["GET", "POST"])
 @staff
+@no_store
 def take_screen(booking_id: int):
     """The therapist takes the screen with the attendee on the tablet."""
     booking = booking_for_staff(db.session, current_user, booking_id)

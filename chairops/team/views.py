@@ -6,12 +6,12 @@ import datetime as dt
 from zoneinfo import available_timezones
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ..accounts.views import roles_required
+from ..accounts.views import roles_required, sign_in
 from ..errors import InviteGone, InviteNotFound, ValidationError
 from ..events.rules import COMMON_ZONES
 from ..extensions import db, limiter
@@ -250,7 +250,7 @@ def accept(token: str):
             return _gone(exc)
         else:
             db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(f"Welcome, {user.name}. Your account is ready.", "info")
             return redirect(url_for("events.home"))
     page = render_template("team/accept.html", form=form, invite=invite)

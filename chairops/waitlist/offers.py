@@ -44,8 +44,10 @@ def leave(
 ) -> WaitlistEntry:
     """Take the person off the list; an open offer passes to the next in line."""
     offered = entry.status == "offered"
-    if finish(session, entry, LIVE_WAITLIST_STATUSES, "left", now) and offered and cfg:
-        offer_free_slots(session, entry.event, now, cfg)
+    if finish(session, entry, LIVE_WAITLIST_STATUSES, "left", now):
+        notify.waitlist_left(session, entry.id)  # the queued "you joined" text is withdrawn
+        if offered and cfg:
+            offer_free_slots(session, entry.event, now, cfg)
     return entry
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_wtf import FlaskForm
 
 from ..errors import AlreadyBooked, OfferGone
-from ..extensions import db, limiter
+from ..extensions import change_limit, db
 from ..models import utcnow
 from ..web import text_settings
 from . import claim_offer, decline, entry_by_token, leave, place_of
@@ -16,10 +16,6 @@ bp = Blueprint("waitlist", __name__)
 
 class TokenForm(FlaskForm):
     """CSRF only."""
-
-
-def _limit() -> str:
-    return current_app.config["CLAIM_RATE_LIMIT"]
 
 
 def _page(token: str, notice: str | None = None, status: int = 200):
@@ -42,7 +38,7 @@ def place(token: str):
 
 
 @bp.post("/w/<token>/claim")
-@limiter.limit(_limit)
+@change_limit
 def claim(token: str):
     entry = entry_by_token(db.session, token)
     if not TokenForm().validate_on_submit():
@@ -57,7 +53,7 @@ def claim(token: str):
 
 
 @bp.post("/w/<token>/decline")
-@limiter.limit(_limit)
+@change_limit
 def decline_offer(token: str):
     entry = entry_by_token(db.session, token)
     if TokenForm().validate_on_submit():
@@ -68,7 +64,7 @@ def decline_offer(token: str):
 
 
 @bp.post("/w/<token>/leave")
-@limiter.limit(_limit)
+@change_limit
 def leave_list(token: str):
     entry = entry_by_token(db.session, token)
     if TokenForm().validate_on_submit():

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from chairops.accounts.service import authenticate, user_by_api_token
-from chairops.booking.service import hash_token
 from chairops.errors import InviteGone, InviteNotFound, NotFound, ValidationError
 from chairops.models import AuditEntry, Invite, User, utcnow
 from chairops.team.invites import accept_invite, create_invite, invite_by_token, revoke_invite
 from chairops.team.service import create_company, set_active, update_company, validate_company
+from chairops.tokens import hash_token
 
 PASSWORD = "a long new password"
 NOW = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)

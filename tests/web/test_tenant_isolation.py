@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.routing import AnyConverter
 
-from chairops.booking.service import hash_token
 from chairops.models import (
     AuditEntry,
     Booking,
@@ -31,6 +30,7 @@ from chairops.models import (
 )
 from chairops.screening.service import submit_screen
 from chairops.team.invites import create_invite
+from chairops.tokens import hash_token
 from tests.factories import PASSWORD, phone
 
 # Routes anyone may open, each with the reason; nothing else is exempt.

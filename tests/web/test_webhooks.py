@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -26,8 +27,10 @@ def signed(client, path, form, *, url=None, token=TOKEN):
     return client.post(path, data=form, headers={"X-Twilio-Signature": signature})
 
 
-def reply(client, body, sender=NUMBER):
-    form = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": "SM" + "9" * 32}
+def reply(client, body, sender=NUMBER, sid=None):
+    # Every real reply has its own MessageSid; the same one twice is a replay (issue 12).
+    sid = sid or "SM" + uuid.uuid4().hex
+    form = {"From": sender, "To": "+15005550006", "Body": body, "MessageSid": sid}
     return signed(client, "/twilio/inbound", form)
 
 

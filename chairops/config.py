@@ -52,6 +52,12 @@ def from_environment() -> dict:
         # A freed chair is offered to the first in line for this long, then to the next.
         "WAITLIST_OFFER_MINUTES": int(os.environ.get("WAITLIST_OFFER_MINUTES", "10")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
+        # Walk-up lines: joining opens this long before the event starts; a called person has
+        # this long to come ("Please come within 5 minutes"); the place that gets the "you're
+        # 3rd in line" text.
+        "LINE_JOIN_EARLY_MINUTES": int(os.environ.get("LINE_JOIN_EARLY_MINUTES", "30")),
+        "LINE_GRACE_MINUTES": int(os.environ.get("LINE_GRACE_MINUTES", "5")),
+        "LINE_NOTICE_PLACE": int(os.environ.get("LINE_NOTICE_PLACE", "3")),
         # An invite link for a new coordinator or therapist works once, within this many hours.
         "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),
         "SESSION_COOKIE_SECURE": public.startswith("https://"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
+from .line_openapi import PATHS as LINE_PATHS
 
 
 def _ref(name: str) -> dict:
@@ -118,6 +119,11 @@ SCHEMAS = {
             "chairs": {"type": "integer", "minimum": 1, "maximum": 30},
             "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 120},
             "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+            "kind": {
+                "enum": ["slots", "line"],
+                "default": "slots",
+                "description": "slots: people book times; line: a walk-up line, no slots",
+            },
         },
     },
     "ScreenAnswers": {
@@ -568,7 +574,7 @@ def spec() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "chairops API", "version": "1"},
-        "paths": PATHS,
+        "paths": PATHS | LINE_PATHS,
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

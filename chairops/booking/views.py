@@ -65,6 +65,8 @@ def _claim_limit() -> str:
 @limiter.limit(_claim_limit, methods=["POST"])
 def event_page(share_token: str):
     event = event_by_share_token(db.session, share_token)
+    if event.kind == "line":  # the poster's QR code leads here: a walk-up line is joined instead
+        return redirect(url_for("walkup.join_page", share_token=share_token), 303)
     form, now = TokenForm(), utcnow()
     page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
     status = 200

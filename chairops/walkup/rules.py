@@ -165,28 +165,29 @@ class EntryTimes(NamedTuple):
     ended_at: dt.datetime | None
 
 
-def waiting_spans(t: EntryTimes, now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+Span = tuple[dt.datetime, dt.datetime | None]  # (from, until); None: still in line
+
+
+def waiting_spans(t: EntryTimes) -> list[Span]:
     """The stretches of time this person stood in line (two if "not here" sent them back)."""
-    spans = [(t.joined_at, t.first_called_at or t.ended_at or now)]
+    spans: list[Span] = [(t.joined_at, t.first_called_at or t.ended_at)]
     if t.requeued_at:
         again = t.called_at if t.called_at and t.called_at > t.requeued_at else None
-        spans.append((t.requeued_at, again or t.ended_at or now))
+        spans.append((t.requeued_at, again or t.ended_at))
     return spans
 
 
 def line_lengths(
-    spans: Iterable[tuple[dt.datetime, dt.datetime]],
-    start: dt.datetime,
-    end: dt.datetime,
-    step: dt.timedelta,
+    spans: Iterable[Span], start: dt.datetime, end: dt.datetime, step: dt.timedelta
 ) -> list[tuple[dt.datetime, int]]:
-    """How many people stood in line at each `step` from `start` to `end`."""
+    """How many people stood in line at each `step` from `start`, and at `end` itself."""
     spans = list(spans)
-    samples, at = [], start
-    while at <= end:
-        samples.append((at, sum(1 for s, e in spans if s <= at < e)))
+    moments, at = [], start
+    while at < end:
+        moments.append(at)
         at += step
-    return samples
+    moments.append(end)
+    return [(at, sum(1 for s, e in spans if s <= at and (e is None or at < e))) for at in moments]
 
 
 def wait_figures(waits: Iterable[dt.timedelta]) -> tuple[int | None, int | None]:
@@ -226,7 +227,7 @@ def line_chart(
     """A step chart of the line's length, whole hours (in the event's zone) on the x axis."""
     if len(samples) < 2:
         return None
-    left, right, top, bottom = 40, width - 12, 12, height - 28
+    left, right, top, bottom = 40, width - 12, 24, height - 28
     peak = max(count for _, count in samples)
     step = _grid_step(max(peak, 1))
     ceiling = max(step, math.ceil(max(peak, 1) / step) * step)

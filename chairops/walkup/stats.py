@@ -66,16 +66,13 @@ def _chart(event: Event, entries: list[LineEntry], now: dt.datetime) -> rules.Li
     first = min(e.joined_at for e in entries)
     start = _floor(min(first, hours.opens), CHART_STEP)
     end = min(now, max(hours.closes, max(e.updated_at for e in entries)))
-    spans = [
-        span
+    if end <= start:
+        return None
+    times = [
+        rules.EntryTimes(e.joined_at, e.first_called_at, e.requeued_at, e.called_at, e.ended_at)
         for e in entries
-        for span in rules.waiting_spans(
-            rules.EntryTimes(
-                e.joined_at, e.first_called_at, e.requeued_at, e.called_at, e.ended_at
-            ),
-            now,
-        )
     ]
+    spans = [span for t in times for span in rules.waiting_spans(t)]
     return rules.line_chart(rules.line_lengths(spans, start, end, CHART_STEP), event.timezone)
 
 

@@ -161,15 +161,15 @@ def test_requeued_just_behind_two_people_whatever_the_line(raw, entry_id):
 def test_waiting_spans_cover_both_stretches_in_line():
     t = [T0 + dt.timedelta(minutes=m) for m in range(0, 100, 10)]
     first_call = rules.EntryTimes(t[0], t[2], None, t[2], None)
-    assert rules.waiting_spans(first_call, t[9]) == [(t[0], t[2])]
+    assert rules.waiting_spans(first_call) == [(t[0], t[2])]
     still = rules.EntryTimes(t[0], None, None, None, None)
-    assert rules.waiting_spans(still, t[9]) == [(t[0], t[9])]
+    assert rules.waiting_spans(still) == [(t[0], None)]
     left = rules.EntryTimes(t[0], None, None, None, t[1])
-    assert rules.waiting_spans(left, t[9]) == [(t[0], t[1])]
+    assert rules.waiting_spans(left) == [(t[0], t[1])]
     back_then_called = rules.EntryTimes(t[0], t[2], t[3], t[5], None)
-    assert rules.waiting_spans(back_then_called, t[9]) == [(t[0], t[2]), (t[3], t[5])]
+    assert rules.waiting_spans(back_then_called) == [(t[0], t[2]), (t[3], t[5])]
     back_waiting = rules.EntryTimes(t[0], t[2], t[3], t[2], None)
-    assert rules.waiting_spans(back_waiting, t[9]) == [(t[0], t[2]), (t[3], t[9])]
+    assert rules.waiting_spans(back_waiting) == [(t[0], t[2]), (t[3], None)]
 
 
 def test_line_lengths_sample_every_step():
@@ -177,6 +177,10 @@ def test_line_lengths_sample_every_step():
     spans = [(t[0], t[3]), (t[1], t[2]), (t[2], t[5])]
     samples = rules.line_lengths(spans, t[0], t[6], dt.timedelta(minutes=5))
     assert [n for _, n in samples] == [1, 2, 2, 1, 1, 0, 0]
+    # The line as it stands now is the last point, between two steps or not.
+    now = t[1] + dt.timedelta(minutes=2)
+    joined_just_now = [(now, None)]
+    assert rules.line_lengths(joined_just_now, t[0], now, dt.timedelta(minutes=5))[-1] == (now, 1)
 
 
 def test_wait_figures_in_minutes():

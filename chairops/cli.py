@@ -18,6 +18,8 @@ from .extensions import db
 from .formatting import in_zone
 from .models import Company, Event, User, utcnow
 from .seating.availability import time_options
+from .walkup import rules as walkup_rules
+from .walkup import service as walkup_service
 from .web import public_url, text_settings
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -35,6 +37,7 @@ DEMO_ATTENDEES = (
 )
 DEMO_WAITLIST = (("Jo Park", "+12025550144"), ("Ana Ruiz", "+12025550145"))
 FULL_EVENT_TITLE = "Lunch-hour express"
+WALKUP_EVENT_TITLE = "Walk-up health fair"
 
 
 @bp.cli.command("create-user")
@@ -119,6 +122,11 @@ def seed_demo_command():
     )
     if full is None:
         full = _full_demo_event(company)
+    fair = db.session.scalar(
+        select(Event).where(Event.company_id == company.id, Event.title == WALKUP_EVENT_TITLE)
+    )
+    if fair is None:
+        fair = _walkup_demo_event(company, users["therapist"])
     db.session.commit()
     click.echo("\nchairops demo is ready.\n")
     click.echo(f"  Staff sign-in:      {public_url('accounts.login')}")
@@ -131,6 +139,10 @@ def seed_demo_command():
     click.echo(
         f"  Full (waitlist):    {public_url('booking.event_page', share_token=full.share_token)}"
     )
+    click.echo(
+        f"  Walk-up line:       {public_url('walkup.join_page', share_token=fair.share_token)}"
+    )
+    click.echo(f"  Line (staff):       {public_url('events.detail', event_id=fair.id)}")
     click.echo(f"  Health:             {public_url('healthz')}\n")
 
 
@@ -151,6 +163,27 @@ def _full_demo_event(company: Company) -> Event:
         claim_slot(db.session, event, Claim(name, phone, option.start.isoformat(), True), now)
     for name, phone in DEMO_WAITLIST:
         waitlist.join(db.session, event, waitlist.Joiner(name, phone, True), now)
+    return event
+
+
+def _walkup_demo_event(company: Company, therapist: User) -> Event:
+    """A walk-up line running all day today, chair 1 the demo therapist's, two people in line."""
+    now = utcnow()
+    raw = {
+        "title": WALKUP_EVENT_TITLE, "location": "Convention centre, Hall B", "room": "Booth 12",
+        "timezone": company.timezone, "date": in_zone(now, company.timezone).date().isoformat(),
+        "start_time": "00:00", "end_time": "23:59", "chairs": 2, "slot_minutes": 15,
+        "buffer_minutes": 5, "kind": "line",
+    }  # fmt: skip
+    event = create_event(db.session, company, validate_event(raw, now=now))
+    event.chairs[0].therapist = therapist
+    publish_event(db.session, event)
+    for name, phone in DEMO_WAITLIST:
+        joiner = walkup_service.Joiner(name, phone, True)
+        try:
+            walkup_service.join(db.session, event, joiner, now, walkup_rules.LineSettings())
+        except walkup_service.LineClosed:  # seeded in the last minutes of the day
+            break
     return event
 
 

@@ -38,6 +38,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/claim_rush.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/line_rush.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -144,9 +144,7 @@ def _take_first(
             .execution_options(synchronize_session=False)
         ).rowcount
         if called:
-            entry = session.get(LineEntry, entry_id)
-            session.refresh(entry)
-            return entry
+            return session.get(LineEntry, entry_id, populate_existing=True)
     raise LineEmpty("Other chairs are calling people right now: please try again.")
 
 

@@ -224,3 +224,17 @@ def test_the_event_form_creates_a_line_without_slots(client, make, session):
     assert event.kind == "line" and session.scalar(select(Slot.id).limit(1)) is None
     bad = client.post("/staff/events/new", data=data | {"kind": "queue"})
     assert bad.status_code == 422 and "Choose slots" in bad.get_data(as_text=True)
+
+
+def test_request_logs_never_hold_place_tokens(client, line):
+    import logging
+
+    event, _ = line
+    token = joined(client, event, 1)
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '"%s" %s', (f"GET /l/{token}/live HTTP/1.1", 304),
+        None,
+    )  # fmt: skip
+    for handler_filter in logging.getLogger("werkzeug").filters:
+        handler_filter.filter(record)
+    assert token not in record.getMessage() and "/l/…/live" in record.getMessage()

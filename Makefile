@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dev_start.py
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/line_rush.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 .pytest_cache

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import assets, web
     from .accounts.views import bp as accounts_bp
+    from .api import line as _line_api  # noqa: F401  (its routes register on api_bp)
     from .api import outcomes as _api_outcomes  # noqa: F401 (its routes join the API blueprint)
     from .api.views import bp as api_bp
     from .booking.views import bp as booking_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .tablet.views import bp as tablet_bp
     from .team.views import bp as team_bp
     from .waitlist.views import bp as waitlist_bp
+    from .walkup.views import bp as walkup_bp
 
     blueprints = (accounts_bp, events_bp, booking_bp, screening_bp, tablet_bp, api_bp, cli_bp)
     blueprints += (outbox_bp, twilio_bp, messaging_cli_bp)
@@ -59,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (team_bp,)
     blueprints += (dev_cli_bp,)
     blueprints += (outcomes_bp,)
+    blueprints += (walkup_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

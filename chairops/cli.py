@@ -21,6 +21,8 @@ from .models import Company, Event, User, utcnow
 from .outcomes.demo import BIG_TITLE as OUTCOMES_TITLE
 from .outcomes.demo import seed_outcomes_demo
 from .seating.availability import time_options
+from .walkup import rules as walkup_rules
+from .walkup import service as walkup_service
 from .web import public_url, text_settings
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -39,6 +41,7 @@ DEMO_ATTENDEES = (
 DEMO_WAITLIST = (("Jo Park", "+12025550144"), ("Ana Ruiz", "+12025550145"))
 FULL_EVENT_TITLE = "Lunch-hour express"
 DEMO_EVENT_TITLE = "Demo chair massage day"
+WALKUP_EVENT_TITLE = "Walk-up health fair"
 
 
 @bp.cli.command("create-user")
@@ -128,6 +131,8 @@ def load_demo() -> tuple[Event, Event]:
     if full is None:
         full = _full_demo_event(company)
     seed_outcomes_demo(db.session, company, utcnow())  # past events with pain scores
+    if demo_event(company, WALKUP_EVENT_TITLE) is None:
+        _walkup_demo_event(company, users["therapist"])
     return event, full
 
 
@@ -149,6 +154,11 @@ def demo_links(event: Event | None, full: Event | None, logins: bool = True) -> 
     if full is not None:
         waitlist = public_url("booking.event_page", share_token=full.share_token)
         lines.append(f"  Full (waitlist):    {waitlist}")
+    fair = event and demo_event(event.company, WALKUP_EVENT_TITLE)
+    if fair is not None:
+        line = public_url("walkup.join_page", share_token=fair.share_token)
+        lines.append(f"  Walk-up line:       {line}")
+        lines.append(f"  Line (staff):       {public_url('events.detail', event_id=fair.id)}")
     outcomes = event and demo_event(event.company, OUTCOMES_TITLE)
     if outcomes is not None:
         report = public_url("outcomes.event_page", event_id=outcomes.id)
@@ -175,6 +185,27 @@ def _full_demo_event(company: Company) -> Event:
         claim_slot(db.session, event, Claim(name, phone, option.start.isoformat(), True), now)
     for name, phone in DEMO_WAITLIST:
         waitlist.join(db.session, event, waitlist.Joiner(name, phone, True), now)
+    return event
+
+
+def _walkup_demo_event(company: Company, therapist: User) -> Event:
+    """A walk-up line running all day today, chair 1 the demo therapist's, two people in line."""
+    now = utcnow()
+    raw = {
+        "title": WALKUP_EVENT_TITLE, "location": "Convention centre, Hall B", "room": "Booth 12",
+        "timezone": company.timezone, "date": in_zone(now, company.timezone).date().isoformat(),
+        "start_time": "00:00", "end_time": "23:59", "chairs": 2, "slot_minutes": 15,
+        "buffer_minutes": 5, "kind": "line",
+    }  # fmt: skip
+    event = create_event(db.session, company, validate_event(raw, now=now))
+    event.chairs[0].therapist = therapist
+    publish_event(db.session, event)
+    for name, phone in DEMO_WAITLIST:
+        joiner = walkup_service.Joiner(name, phone, True)
+        try:
+            walkup_service.join(db.session, event, joiner, now, walkup_rules.LineSettings())
+        except walkup_service.LineClosed:  # seeded in the last minutes of the day
+            break
     return event
 
 

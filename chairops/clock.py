@@ -19,6 +19,7 @@ from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
 from .outcomes.service import ask_followups
 from .screening.service import purge_screen_answers
+from .walkup.service import purge_answers as purge_line_answers
 from .web import text_settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def purge_screens(app: Flask) -> int:
     """Drop raw screen answers past the retention period."""
     with app.app_context():
         count = purge_screen_answers(db.session, utcnow(), app.config["SCREEN_RETENTION_DAYS"])
+        count += purge_line_answers(db.session, utcnow(), app.config["SCREEN_RETENTION_DAYS"])
         db.session.commit()
         if count:
             log.info("purged raw answers of %d screens", count)

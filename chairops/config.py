@@ -66,6 +66,12 @@ def from_environment() -> dict:
         "OUTCOMES_MIN_GROUP": max(2, int(os.environ.get("OUTCOMES_MIN_GROUP", "5"))),
         # Hours from a massage to the two-day pain text (0: at once), held to quiet hours.
         "FOLLOWUP_DELAY_HOURS": max(0, int(os.environ.get("FOLLOWUP_DELAY_HOURS", "48"))),
+        # Walk-up lines: joining opens this long before the event starts; a called person has
+        # this long to come ("Please come within 5 minutes"); the place that gets the "you're
+        # 3rd in line" text.
+        "LINE_JOIN_EARLY_MINUTES": int(os.environ.get("LINE_JOIN_EARLY_MINUTES", "30")),
+        "LINE_GRACE_MINUTES": int(os.environ.get("LINE_GRACE_MINUTES", "5")),
+        "LINE_NOTICE_PLACE": int(os.environ.get("LINE_NOTICE_PLACE", "3")),
         # An invite link for a new coordinator or therapist works once, within this many hours.
         "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),
         "SESSION_COOKIE_SECURE": secure,

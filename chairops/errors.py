@@ -130,3 +130,11 @@ class ScheduleConflict(ChairopsError):
     def __init__(self, detail: str = "", affected=()):
         super().__init__(detail or "Confirm cancelling these bookings, or keep their times.")
         self.affected = list(affected)
+
+
+class WalkUpEvent(ChairopsError):
+    """Booking a time (or waiting for one) at an event that runs a walk-up line instead."""
+
+    problem = "walk-up-event"
+    status = 409
+    title = "This event has a walk-up line, not times to book"

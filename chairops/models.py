@@ -34,6 +34,8 @@ def utcnow() -> dt.datetime:
 
 ROLES = ("admin", "coordinator", "therapist")
 EVENT_STATUSES = ("draft", "published", "closed", "cancelled", "completed")
+# slots: people claim times; line: a walk-up line, first come, first served (chairops.walkup).
+EVENT_KINDS = ("slots", "line")
 BOOKING_STATUSES = ("booked", "checked_in", "in_service", "completed", "no_show", "cancelled")
 # A booking in one of these holds its slot; no_show and cancelled free it.
 ACTIVE_BOOKING_STATUSES = ("booked", "checked_in", "in_service", "completed")
@@ -109,6 +111,7 @@ class Event(db.Model):
         # The dashboard reads only recent and coming events, by company or (admins) all.
         Index("ix_events_company_date", "company_id", "date"),
         Index("ix_events_date", "date"),
+        CheckConstraint(f"kind IN {EVENT_KINDS}", name="ck_events_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +134,7 @@ class Event(db.Model):
     aftercare_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
     one_booking_per_person: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10), default="slots", server_default="slots")
 
     company: Mapped[Company] = relationship(back_populates="events")
     chairs: Mapped[list[Chair]] = relationship(
@@ -332,6 +336,64 @@ class WaitlistEntry(db.Model):
         return self.status in LIVE_WAITLIST_STATUSES
 
 
+LINE_STATUSES = ("waiting", "called", "served", "left", "missed")
+# waiting and called hold a place (one per phone and event); the others are finished.
+LIVE_LINE_STATUSES = ("waiting", "called")
+_LIVE_LINE_SQL = "status IN ('waiting', 'called')"
+
+
+class LineEntry(db.Model):
+    """Someone in the walk-up line of a `line` event; order is (line_at, id), join time first."""
+
+    __tablename__ = "line_entries"
+    __table_args__ = (
+        CheckConstraint(f"status IN {LINE_STATUSES}", name="ck_line_entries_status"),
+        # One live place per phone and event; kiosk entries have no phone (NULLs never clash).
+        Index(
+            "uq_line_entries_event_phone_live",
+            "event_id",
+            "phone",
+            unique=True,
+            postgresql_where=text(_LIVE_LINE_SQL),
+            sqlite_where=text(_LIVE_LINE_SQL),
+        ),
+        Index("ix_line_entries_event_status_order", "event_id", "status", "line_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    sms_consent_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    kiosk: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    # The token of the person's page (/l/<token>); hash only.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    # The place in line: the join time, moved once behind the next two by "not here".
+    line_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    called_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    chair_number: Mapped[int | None] = mapped_column(Integer)
+    not_here_count: Mapped[int] = mapped_column(Integer, default=0)
+    requeued_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    # The walk-in booking made when a chair calls the person: the tablet works from it.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
+    # A screen taken while waiting, before there is a booking to hold it; moved to it at the call.
+    screen_answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    screened_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_LINE_STATUSES
+
+
 INVITE_ROLES = ("coordinator", "therapist")
 
 
@@ -382,6 +444,9 @@ MESSAGE_KINDS = (
     "waitlist_offer",
     "reply",
     "followup",
+    "line_notice",
+    "line_called",
+    "line_missed",
 )
 # pending: waiting for send_at; sending: claimed by a dispatcher (lease); sent/delivered/
 # undelivered: Twilio's word; failed: permanent error; unknown: the request may have left,

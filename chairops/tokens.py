@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import re
 
-# Attendee links (/b/ bookings, /w/ waitlist places) and staff invites carry secret tokens.
-_TOKEN_LINK = re.compile(r"/(b|w|invite)/[A-Za-z0-9_-]{20,}")
+# Attendee links (/b/ bookings, /w/ waitlist places, /l/ places in a walk-up line) and staff
+# invites carry secret tokens.
+_TOKEN_LINK = re.compile(r"/(b|w|l|invite)/[A-Za-z0-9_-]{20,}")
 
 
 def hash_token(token: str) -> str:

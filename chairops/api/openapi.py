@@ -6,6 +6,7 @@ from ..messaging.listing import DEFAULT_LIMIT, MAX_LIMIT
 from ..models import MESSAGE_KINDS, MESSAGE_STATUSES
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
 from . import openapi_outcomes
+from .line_openapi import PATHS as LINE_PATHS
 
 
 def _ref(name: str) -> dict:
@@ -126,6 +127,11 @@ SCHEMAS = {
             "chairs": {"type": "integer", "minimum": 1, "maximum": 30},
             "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 120},
             "buffer_minutes": {"type": "integer", "minimum": 0, "maximum": 60},
+            "kind": {
+                "enum": ["slots", "line"],
+                "default": "slots",
+                "description": "slots: people book times; line: a walk-up line, no slots",
+            },
         },
     },
     "ScreenAnswers": {
@@ -655,7 +661,7 @@ def spec() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "chairops API", "version": "1"},
-        "paths": _with_edge_problems(PATHS),
+        "paths": _with_edge_problems(PATHS | LINE_PATHS),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

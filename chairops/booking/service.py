@@ -17,6 +17,7 @@ from ..errors import (
     SignupClosed,
     SlotTaken,
     ValidationError,
+    WalkUpEvent,
 )
 from ..messaging import notify
 from ..messaging import rules as text_rules
@@ -129,6 +130,8 @@ def claim_slot(
     texts: notify.TextSettings | None = None,
 ) -> tuple[Booking, str]:
     """Book a free chair at the chosen start; return the booking and its one-time manage token."""
+    if event.kind == "line":
+        raise WalkUpEvent("This event is first come, first served: join the line instead.")
     if not signup_open(event, now):
         raise SignupClosed("Sign-up for this event is closed.")
     try:

@@ -62,6 +62,8 @@ def grouped_by_hour(options, tz: str):
 def event_page(share_token: str):
     form, now = TokenForm(), utcnow()
     event, options = event_with_times(db.session, share_token, now)
+    if event.kind == "line":  # the poster's QR code leads here: a walk-up line is joined instead
+        return redirect(url_for("walkup.join_page", share_token=share_token), 303)
     page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
     status = 200
     if form.validate_on_submit():

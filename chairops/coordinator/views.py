@@ -79,7 +79,8 @@ def poster(event_id: int):
     event = event_for(db.session, current_user, event_id)
     require_signup_open(event)
     link = _signup_link(event)
-    qr = qr_inline_svg(link, f"Scan to book: {link}")
+    action = "Scan to join the line" if event.kind == "line" else "Scan to book"
+    qr = qr_inline_svg(link, f"{action}: {link}")
     return render_template("coordinator/poster.html", event=event, link=link, qr=qr)
 
 

@@ -164,6 +164,8 @@ def change_schedule(
         raise EventConflict(f"A {event.status} event cannot be changed.")
     before = event_fields(event)
     data = validate_event(before | {k: raw[k] for k in SCHEDULE if k in raw}, now=now)
+    if event.kind == "line":
+        return _change_line_schedule(session, event, data, before, user, now)
     slots = _locked_slots(session, event)
     plan = compare_layouts(slots, _layout(event, data))
     lost = [slots[s] for s in plan.dropped] + [slots[old] for old, _ in plan.resized]
@@ -186,6 +188,25 @@ def change_schedule(
     )  # fmt: skip
     if result.changed:
         _audit_schedule(session, user, event, before, result, affected, now)
+    return result
+
+
+def _change_line_schedule(session: Session, event: Event, data, before, user, now):
+    """A walk-up line has no slots to lay out; a chair that has called people must stay."""
+    used = session.scalars(
+        select(Chair.number)
+        .join(Slot, Slot.chair_id == Chair.id)
+        .where(Chair.event_id == event.id, Chair.number > data.chairs)
+        .distinct()
+    ).all()
+    if used:
+        numbers = ", ".join(str(n) for n in sorted(used))
+        raise EventConflict(f"Chair {numbers} has called people from the line, so it must stay.")
+    _apply(event, data)
+    session.flush()
+    result = ScheduleChange([k for k in SCHEDULE if before[k] != event_fields(event)[k]])
+    if result.changed:
+        _audit_schedule(session, user, event, before, result, [], now)
     return result
 
 

@@ -96,6 +96,8 @@ def compare_layouts(old: Iterable[SlotSpec], new: Iterable[SlotSpec]) -> LayoutC
 
 LIMITS = {"chairs": (1, 30), "slot_minutes": (5, 120), "buffer_minutes": (0, 60)}
 TEXT_LIMITS = {"title": 120, "location": 200, "room": 120}
+# slots: people claim times; line: a walk-up line with no times to claim (chairops.walkup).
+KINDS = ("slots", "line")
 
 
 class EventInput(NamedTuple):
@@ -109,6 +111,7 @@ class EventInput(NamedTuple):
     chairs: int
     slot_minutes: int
     buffer_minutes: int
+    kind: str = "slots"
 
 
 class InvalidFields(ValueError):
@@ -180,6 +183,14 @@ def _text(value: object, limit: int, required: bool = True) -> str:
     return text
 
 
+def _kind(value: object) -> str:
+    if value is None or value == "":
+        return "slots"
+    if value not in KINDS:
+        raise ValueError("Choose slots (people book a time) or line (a walk-up line).")
+    return value
+
+
 def parse_event_input(raw: dict, now: dt.datetime | None = None) -> EventInput:
     """Validate a coordinator's event fields; raise InvalidFields naming every bad one."""
     errors: dict[str, str] = {}
@@ -193,6 +204,7 @@ def parse_event_input(raw: dict, now: dt.datetime | None = None) -> EventInput:
         "start_time": _clock,
         "end_time": _clock,
         **{name: (lambda v, lim=lim: _whole(v, *lim)) for name, lim in LIMITS.items()},
+        "kind": _kind,
     }
     for name, parse in parsers.items():
         try:

@@ -32,6 +32,7 @@ def event_fields(event: Event) -> dict:
         "chairs": event.chairs_count,
         "slot_minutes": event.slot_minutes,
         "buffer_minutes": event.buffer_minutes,
+        "kind": event.kind,
     }
 
 
@@ -57,6 +58,7 @@ def create_event(session: Session, company: Company, data: EventInput) -> Event:
         chairs_count=data.chairs,
         slot_minutes=data.slot_minutes,
         buffer_minutes=data.buffer_minutes,
+        kind=data.kind,
         status="draft",
         share_token=secrets.token_urlsafe(16),
     )
@@ -71,6 +73,8 @@ def create_event(session: Session, company: Company, data: EventInput) -> Event:
 
 def add_missing_slots(session: Session, event: Event) -> int:
     """Insert every generated slot the event does not have yet; return how many were added."""
+    if event.kind == "line":
+        return 0  # a walk-up line has no times to claim: a chair's call makes its own slot
     chairs = {chair.number: chair for chair in event.chairs}
     existing = set(
         session.execute(select(Slot.chair_id, Slot.starts_at).where(Slot.event_id == event.id))

@@ -17,6 +17,7 @@ from ..models import Company, utcnow
 from ..screening.service import screen_counts
 from ..seating.availability import slot_count, time_options
 from ..tablet.service import assign_therapist, therapists
+from ..walkup.stats import line_console
 from ..web import text_settings
 from .changes import SCHEDULE, cancel_event, change_schedule, update_details
 from .rules import COMMON_ZONES, DATE_FORMAT, date_box_message
@@ -49,6 +50,8 @@ class EventForm(FlaskForm):
         default="5",
         render_kw={"type": "number", "min": 0, "max": 60},
     )
+    # Radios drawn by new.html; events.rules.parse_event_input checks the value.
+    kind = StringField("How people get a chair", default="slots")
 
 
 class PublishForm(FlaskForm):
@@ -113,6 +116,9 @@ def detail(event_id: int):
         publish_form=PublishForm(),
         therapists=therapists(db.session) if current_user.role == "admin" else [],
         console=event_console(db.session, event) if watching else None,
+        line=line_console(db.session, event, utcnow())
+        if watching and event.kind == "line"
+        else None,
     )
 
 

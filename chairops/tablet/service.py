@@ -164,6 +164,8 @@ def add_walk_in(
     session: Session, chair: Chair, name: object, phone: object, now: dt.datetime
 ) -> Booking:
     """Seat a walk-in in the chair's next free slot that has not ended."""
+    if chair.event.kind == "line":  # a walk-in there joins the line, so nobody jumps it
+        raise ValidationError({"name": "This event has a walk-up line: add them at the kiosk."})
     name = name.strip() if isinstance(name, str) else ""
     errors = {} if 0 < len(name) <= NAME_LIMIT else {"name": "Give the person's name."}
     number = None

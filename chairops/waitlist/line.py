@@ -20,6 +20,7 @@ from ..errors import (
     ValidationError,
     WaitlistClosed,
     WaitlistNotFound,
+    WalkUpEvent,
 )
 from ..messaging import notify, texts
 from ..messaging.outbox import enqueue
@@ -62,6 +63,8 @@ def join(
     cfg: notify.TextSettings | None = None,
 ) -> tuple[WaitlistEntry, str]:
     """Put a person at the end of the line; return the entry and its one-time link token."""
+    if event.kind == "line":
+        raise WalkUpEvent("This event is first come, first served: join its line instead.")
     if joiner.sms_consent is not True:
         errors = {"sms_consent": "We can only tell you about a free chair by text: tick the box."}
     else:

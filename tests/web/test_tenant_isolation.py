@@ -21,6 +21,7 @@ from chairops.models import (
     Company,
     Event,
     Invite,
+    LineEntry,
     Message,
     Screen,
     Slot,
@@ -31,7 +32,11 @@ from chairops.models import (
 from chairops.screening.service import submit_screen
 from chairops.team.invites import create_invite
 from chairops.tokens import hash_token
+from chairops.walkup.calls import call_next
+from chairops.walkup.rules import LineSettings
+from chairops.walkup.service import Joiner, join
 from tests.factories import PASSWORD, phone
+from tests.walkup_support import open_line
 
 # Routes anyone may open, each with the reason; nothing else is exempt.
 PUBLIC_BY_DESIGN = {
@@ -59,6 +64,7 @@ ARGUMENTS = {
     "waitlist_id": lambda b: [b.entry.id],
     "message_id": lambda b: [b.message_id],
     "screen_id": lambda b: [b.screened.screen.id],
+    "line_entry_id": lambda b: [b.line_entry.id],
 }
 R5 = {
     "pain_areas": ["lower_back"], "low_back_pain": 8, "new_or_different": False,
@@ -79,6 +85,7 @@ class CompanyB:
     entry: WaitlistEntry
     invite: Invite
     message_id: int
+    line_entry: LineEntry | None = None
 
 
 @pytest.fixture
@@ -108,8 +115,24 @@ def b(make, session) -> CompanyB:
     )  # fmt: skip
     session.add(message)
     session.commit()
+    line = open_line(make, company=company, title="Bravo walk-up")
+    line.chairs[0].therapist = therapist
+    session.commit()
+    in_line, _ = join(session, line, Joiner("Bo Bravo", phone(4), True), now, LineSettings())
+    call_next(session, line.chairs[0], now, LineSettings())
+    session.commit()
     return CompanyB(
-        company, coordinator, therapist, event, draft, booked, screened, entry, invite, message.id
+        company,
+        coordinator,
+        therapist,
+        event,
+        draft,
+        booked,
+        screened,
+        entry,
+        invite,
+        message.id,
+        in_line,
     )
 
 

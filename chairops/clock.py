@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from . import waitlist
+from .events.lifecycle import advance_events
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
@@ -42,12 +43,23 @@ def waitlist_tick(app: Flask) -> int:
         return offered
 
 
+def event_lifecycle(app: Flask) -> int:
+    """Close sign-up before each event; complete events whose local day is over."""
+    with app.app_context():
+        advanced = advance_events(db.session, utcnow())
+        db.session.commit()
+        if advanced.closed or advanced.completed:
+            log.info("events: %d sign-ups closed, %d completed", *advanced)
+        return advanced.closed + advanced.completed
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),
     (waitlist_tick, 20),
+    (event_lifecycle, 60),
 ]
 
 

@@ -51,6 +51,8 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # A freed chair is offered to the first in line for this long, then to the next.
         "WAITLIST_OFFER_MINUTES": int(os.environ.get("WAITLIST_OFFER_MINUTES", "10")),
+        # Therapists may check someone in (or start) from this many minutes before their time.
+        "CHECKIN_LEAD_MINUTES": int(os.environ.get("CHECKIN_LEAD_MINUTES", "60")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
         # An invite link for a new coordinator or therapist works once, within this many hours.
         "INVITE_TTL_HOURS": int(os.environ.get("INVITE_TTL_HOURS", "72")),

@@ -130,3 +130,11 @@ class ScheduleConflict(ChairopsError):
     def __init__(self, detail: str = "", affected=()):
         super().__init__(detail or "Confirm cancelling these bookings, or keep their times.")
         self.affected = list(affected)
+
+
+class NotNow(ChairopsError):
+    """Allowed, but not at this moment: `detail` says from when (the event's day, its times)."""
+
+    problem = "not-now"
+    status = 409
+    title = "Not possible at this time"

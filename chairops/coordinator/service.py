@@ -156,7 +156,9 @@ def dashboard(
     events = events_for(session, user)
     upcoming, past = [], []
     for event in events:
-        ended = rules.event_ended(event.date, event.end_time, event.timezone, now)
+        ended = event.status == "completed" or rules.event_ended(
+            event.date, event.end_time, event.timezone, now
+        )
         (past if ended else upcoming).append(event)
     past_count, past = len(past), past[::-1][:past_limit]
     states = _slot_states(session, [e.id for e in upcoming + past])

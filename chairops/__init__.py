@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import web
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .booking.free_up_views import bp as free_up_bp
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
     from .coordinator.views import bp as coordinator_bp
@@ -51,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (coordinator_bp,)
     blueprints += (waitlist_bp,)
     blueprints += (team_bp,)
+    blueprints += (free_up_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

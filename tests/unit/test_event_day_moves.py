@@ -130,8 +130,15 @@ START = at("10:02")
 
 @pytest.mark.parametrize(
     ("seconds", "current", "left"),
-    [(0, 0, 60), (59, 0, 1), (60, 1, 120), (6 * 60 + 10, 3, 110), (14 * 60 + 59, 7, 1),
-     (15 * 60, 7, 0), (20 * 60, 7, 0)],  # fmt: skip
+    [
+        (0, 0, 60),
+        (59, 0, 1),
+        (60, 1, 120),
+        (6 * 60 + 10, 3, 110),
+        (14 * 60 + 59, 7, 1),
+        (15 * 60, 7, 0),
+        (20 * 60, 7, 0),
+    ],  # fmt: skip
 )
 def test_the_step_timer_finds_the_step_to_be_on(seconds, current, left):
     clock = step_clock(STEPS, START, START + dt.timedelta(seconds=seconds))

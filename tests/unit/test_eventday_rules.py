@@ -1,4 +1,4 @@
-"""The event's day and hours on the venue's clock: tables of cases, clock changes, and a property."""
+"""The event's day and hours on the venue's clock: tables, clock changes, and properties."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

@@ -39,8 +39,15 @@ DAY_START = event_day(dt.date(2026, 12, 3), dt.time(10), dt.time(15), TZ).day_st
         # A slot just after midnight: not before the event's day begins.
         (at("20:00", day=2), at("00:05"), 0, (DAY_START, at("00:05"))),
     ],
-    ids=["days-ahead", "evening-before", "late", "within-lead", "started", "late-started",
-         "midnight"],  # fmt: skip
+    ids=[
+        "days-ahead",
+        "evening-before",
+        "late",
+        "within-lead",
+        "started",
+        "late-started",
+        "midnight",
+    ],  # fmt: skip
 )
 def test_up_next_timing(now, slot, late, due):
     assert rules.up_next_due(now, slot, 10, late, DAY_START) == due
@@ -83,8 +90,13 @@ minutes = st.integers(min_value=-3 * 24 * 60, max_value=3 * 24 * 60)
 
 
 @settings(max_examples=400, deadline=None)
-@given(now=minutes, slot=st.integers(min_value=0, max_value=23 * 60), late=st.integers(0, 120),
-       lead=st.integers(1, 60), tz=st.sampled_from([TZ, "Asia/Kolkata", "Pacific/Auckland"]))  # fmt: skip
+@given(
+    now=minutes,
+    slot=st.integers(min_value=0, max_value=23 * 60),
+    late=st.integers(0, 120),
+    lead=st.integers(1, 60),
+    tz=st.sampled_from([TZ, "Asia/Kolkata", "Pacific/Auckland"]),
+)
 def test_up_next_is_never_early_never_stale(now, slot, late, lead, tz):
     day = event_day(dt.date(2026, 3, 8), dt.time(0), dt.time(23, 59), tz)
     start = day.day_start + dt.timedelta(minutes=slot)

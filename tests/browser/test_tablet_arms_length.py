@@ -192,3 +192,27 @@ def test_not_yet_buttons_say_when_and_walk_in_waits_for_opening(
     expect(page.locator("#flash-area")).to_contain_text("from 10:00 AM, when the event opens")
     page.screenshot(path=shots / "tablet-not-yet.png")
     assert session.query(Booking).filter_by(name="Early Eve").count() == 0
+
+
+def test_running_late_and_a_walk_in_are_one_tap_each_and_nothing_reloads(
+    live_server, new_page, make, session, clock, shots
+):
+    event, therapist, people = gail_in_the_chair(make, session, clock)
+    clock.move_to(local(clock.day, "10:05"))
+    page = new_page(viewport=LANDSCAPE, has_touch=True, locale="en-US")
+    sign_in_and_open_chair(page, therapist, event, 2)
+    page.evaluate("window.__marker = 1")
+    page.locator("#tools button[value='5']").tap()
+    expect(page.locator(".late-chip")).to_contain_text("Running 5 min late")
+    expect(page.locator("#tools button[value='reset']")).to_be_enabled()
+    walt = page.locator(f"#booking-{people['Walt Later'].id}")
+    expect(walt.locator(".q-time strong")).to_have_text("10:25 AM")
+
+    page.locator("#tools summary", has_text="Walk-in").tap()
+    page.get_by_label("Name").fill("Wanda Walkup")
+    page.get_by_role("button", name="Add to the next free slot").tap()
+    expect(page.locator("#flash-area")).to_contain_text("Wanda Walkup is in at 11:20 AM")
+    expect(page.locator("li.q-row", has_text="Wanda Walkup")).to_be_visible()
+    expect(page.locator("#tools details.walk-in-tool")).not_to_have_attribute("open", "")
+    assert page.evaluate("window.__marker") == 1, "the page reloaded"
+    page.screenshot(path=shots / "tablet-late-and-walk-in.png", full_page=True)

@@ -105,8 +105,8 @@ class Simulator:
         for tick in self.ticks(actions):
             self.now = tick
             self.traveller.move_to(tick)
-            for _ in (a for when, a in actions if when == tick):
-                _()
+            for act in (act for when, act in actions if when == tick):
+                act()
                 self.session.commit()
             if self.local("09:00") <= tick <= self.local("12:30"):
                 self.therapists()

@@ -180,6 +180,7 @@ def claim(environ, start_response, token: str):
             "remind_at": remind_at,
             "wants_reminder": now < remind_at < params["start"],
             "lead_minutes": event[7],
+            "day_start": dt.datetime.combine(event[6], dt.time(0), ZoneInfo(event[2])),
             "segments": segment_table(
                 Wording(chair, clock, confirmation, reminder, up_next, remind_at, True)
             ),

@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import line as _line_api  # noqa: F401  (its routes register on api_bp)
     from .api import outcomes as _api_outcomes  # noqa: F401 (its routes join the API blueprint)
     from .api.views import bp as api_bp
+    from .booking.free_up_views import bp as free_up_bp
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
     from .coordinator.views import bp as coordinator_bp
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (dev_cli_bp,)
     blueprints += (outcomes_bp,)
     blueprints += (walkup_bp,)
+    blueprints += (free_up_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

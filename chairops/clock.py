@@ -14,6 +14,7 @@ from flask import Flask
 
 from . import waitlist
 from .accounts.sessions import end_stale_sessions
+from .events.lifecycle import advance_events
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
@@ -66,6 +67,16 @@ def end_old_sign_ins(app: Flask) -> int:
         return count
 
 
+def event_lifecycle(app: Flask) -> int:
+    """Close sign-up before each event; complete events whose local day is over."""
+    with app.app_context():
+        advanced = advance_events(db.session, utcnow())
+        db.session.commit()
+        if advanced.closed or advanced.completed:
+            log.info("events: %d sign-ups closed, %d completed", *advanced)
+        return advanced.closed + advanced.completed
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
@@ -74,6 +85,7 @@ JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (reconcile_once, 60),
     (waitlist_tick, 20),
     (followup_tick, 60),
+    (event_lifecycle, 60),
 ]
 
 

@@ -61,6 +61,8 @@ def from_environment() -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # A freed chair is offered to the first in line for this long, then to the next.
         "WAITLIST_OFFER_MINUTES": int(os.environ.get("WAITLIST_OFFER_MINUTES", "10")),
+        # Therapists may check someone in (or start) from this many minutes before their time.
+        "CHECKIN_LEAD_MINUTES": int(os.environ.get("CHECKIN_LEAD_MINUTES", "60")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
         # Outcome reports show numbers only for groups of at least this many people (never < 2).
         "OUTCOMES_MIN_GROUP": max(2, int(os.environ.get("OUTCOMES_MIN_GROUP", "5"))),

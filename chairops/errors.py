@@ -138,3 +138,11 @@ class WalkUpEvent(ChairopsError):
     problem = "walk-up-event"
     status = 409
     title = "This event has a walk-up line, not times to book"
+
+
+class NotNow(ChairopsError):
+    """Allowed, but not at this moment: `detail` says from when (the event's day, its times)."""
+
+    problem = "not-now"
+    status = 409
+    title = "Not possible at this time"

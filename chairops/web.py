@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import wraps
 
@@ -47,6 +48,11 @@ def text_settings() -> TextSettings:
     return TextSettings(
         config["PUBLIC_BASE_URL"], config["BRAND_NAME"], config["WAITLIST_OFFER_MINUTES"]
     )
+
+
+def checkin_lead() -> dt.timedelta:
+    """How long before their time a person may be checked in (CHECKIN_LEAD_MINUTES)."""
+    return dt.timedelta(minutes=current_app.config["CHECKIN_LEAD_MINUTES"])
 
 
 def wants_problem_json() -> bool:

@@ -483,7 +483,16 @@ PATHS = {
                     }
                 },
             },
-            "responses": {"200": _json(_OBJ), **_problems(400, 401, 404, 409, 422)},
+            "responses": {
+                "200": _json(_OBJ),
+                **_problems(400, 401, 404, 422),
+                "409": {
+                    "description": "bad-transition (never allowed), or not-now: allowed only on "
+                    "the event's local day, from CHECKIN_LEAD_MINUTES before the booking (check "
+                    "in, start) or after its expected start (no-show); `detail` says from when",
+                    "content": {"application/problem+json": {"schema": _ref("Problem")}},
+                },
+            },
         }
     },
     "/api/v1/events/{id}/chairs/{number}/therapist": {

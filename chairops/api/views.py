@@ -38,7 +38,7 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..web import no_store, problem, public_url, text_settings
+from ..web import checkin_lead, no_store, problem, public_url, text_settings
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -260,7 +260,7 @@ def booking_status(booking_id: int):
     wanted = json_body().get("status")
     if wanted not in ("checked_in", "in_service", "completed", "no_show"):
         raise ValidationError({"status": "Use checked_in, in_service, completed or no_show."})
-    set_status(db.session, booking, wanted, utcnow(), texts=text_settings())
+    set_status(db.session, booking, wanted, utcnow(), texts=text_settings(), lead=checkin_lead())
     db.session.commit()
     return jsonify(booking={"id": booking.id, "status": booking.status})
 

@@ -49,7 +49,11 @@ pick AS (
     SELECT s.id AS slot_id, s.chair_id, s.starts_at, s.ends_at, c.number, c.label,
            c.late_minutes, s.starts_at + c.late_minutes * interval '1 minute' AS expected,
            ltrim(to_char((s.starts_at + c.late_minutes * interval '1 minute') AT TIME ZONE :tz,
-                         'HH12:MI AM'), '0') AS expected_clock
+                         'HH12:MI AM'), '0') AS expected_clock,
+           -- "up next": the lead time before the expected start, never before the event's
+           -- local day (:day_start) nor before now; not sent once the expected start has come
+           greatest(s.starts_at + (c.late_minutes - :lead_minutes) * interval '1 minute',
+                    :day_start, :now) AS up_next_at
     FROM slots s
     JOIN chairs c ON c.id = s.chair_id
     LEFT JOIN chair_load l ON l.chair_id = s.chair_id
@@ -101,9 +105,8 @@ texts AS (
         ('confirmation', :confirmation_body, CAST(:now AS timestamptz), NULL::timestamptz,
          :textable),
         ('reminder', :reminder_body, :remind_at, :start, :textable AND :wants_reminder),
-        ('up_next', :up_next_body,
-         greatest(pick.expected - :lead_minutes * interval '1 minute', :now), pick.expected,
-         :textable AND pick.expected > :now)
+        ('up_next', :up_next_body, pick.up_next_at, pick.expected,
+         :textable AND pick.up_next_at < pick.expected)
     ) AS t(kind, body, send_at, valid_until, wanted)
     WHERE t.wanted
     RETURNING id
@@ -137,6 +140,7 @@ STATEMENT = (
         bindparam("remind_at", type_=Timestamp),
         bindparam("sms_consent_at", type_=Timestamp),
         bindparam("lead_minutes", type_=Integer),
+        bindparam("day_start", type_=Timestamp),
         bindparam("phone_key", type_=String),
         bindparam("email", type_=String),
     )

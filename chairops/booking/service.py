@@ -19,6 +19,7 @@ from ..errors import (
     ValidationError,
     WalkUpEvent,
 )
+from ..eventday.rules import day_of
 from ..messaging import notify
 from ..messaging import rules as text_rules
 from ..messaging import texts as wording
@@ -230,6 +231,7 @@ def _claim_params(event, booking, start, now, wording: claim_sql.Wording) -> dic
         "up_next_body": wording.up_next, "remind_at": wording.remind_at,
         "wants_reminder": wording.wants_reminder, "lead_minutes": event.reminder_lead_minutes,
         "segments": claim_sql.segment_table(wording),
+        "day_start": day_of(event).day_start,
     }  # fmt: skip
 
 

@@ -110,6 +110,8 @@ def update_details(
     session: Session, event: Event, raw: dict, user: User, now: dt.datetime, texts=None
 ) -> list[str]:
     """Change the title or place; people already booked are texted when the place changes."""
+    if event.status in ("cancelled", "completed"):
+        raise EventConflict(f"A {event.status} event cannot be changed.")
     current = event_fields(event)
     data = validate_event(current | {k: raw.get(k, current[k]) for k in DETAILS})
     changed = [name for name in DETAILS if getattr(data, name) != getattr(event, name)]

@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
-from ..models import Message, OptOut, utcnow
+from ..models import Event, Message, OptOut, utcnow
 from ..tokens import redact_links
 from .limits import budget_left, hold_over_limits, limits_from_config, take_turn
 from .pace import SharedPace
-from .rules import SendLimits
+from .rules import SendLimits, hold_to_quiet_hours
 from .senders import (
     OPTED_OUT,
     OPTED_OUT_CODE,
@@ -43,6 +43,8 @@ BACKOFF_CAP_SECONDS = 30 * 60
 _NOT_FINAL = ("sending", "pending", "unknown")
 # Texts sent between two writes of their outcomes; a crash leaves at most these to reconcile.
 RECORD_EVERY = 25
+# Kinds never sent outside quiet hours, even when a dispatcher comes to them late.
+HELD_TO_QUIET_HOURS = ("tips",)
 _ROW = (
     Message.id,
     Message.to,
@@ -50,6 +52,8 @@ _ROW = (
     Message.valid_until,
     Message.attempts,
     Message.lease_until,
+    Message.kind,
+    Event.timezone,
 )
 _TABLE = Message.__table__
 # One statement records a whole chunk (executemany); a text already final is left alone.
@@ -168,6 +172,7 @@ def send_many(
     rows = session.execute(
         select(*_ROW, OptOut.phone.label("opted_out"))
         .outerjoin(OptOut, OptOut.phone == Message.to)
+        .outerjoin(Event, Event.id == Message.event_id)
         .where(Message.id.in_(message_ids), Message.status == "sending")
         .order_by(Message.id)
     ).all()
@@ -198,6 +203,10 @@ def _attempt(sender: Sender, row, now: dt.datetime) -> dict:
         return values | {"status": "dropped"}
     if row.opted_out:
         return values | {"status": "suppressed"}
+    if row.kind in HELD_TO_QUIET_HOURS and row.timezone:
+        allowed = hold_to_quiet_hours(now, row.timezone)
+        if allowed > now:  # a late dispatcher at night: wait for the morning, unsent
+            return values | {"status": "pending", "next_attempt_at": allowed}
     left = math.ceil((row.valid_until - now).total_seconds()) if row.valid_until else None
     try:
         result = sender.send(row.to, row.body, valid_until_seconds=left)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import TextSettings
+from ..eventday.rules import day_of
 from ..models import Booking, Message, OptOut
 from . import rules, texts
 from .outbox import cancel_pending, enqueue, pending_for, withdraw_unsent
@@ -143,15 +144,17 @@ def screened(session: Session, booking: Booking, token: str, cfg: TextSettings):
         pending.body = _reminder_body(booking, cfg, token, screen_done=True)
 
 
-def _up_next(booking: Booking, cfg: TextSettings, now, send_at=None) -> Text | None:
+def _up_next(booking: Booking, cfg: TextSettings, now) -> Text | None:
     event, slot = booking.event, booking.slot
-    at, expected = rules.up_next_window(
-        slot.starts_at, event.reminder_lead_minutes, slot.chair.late_minutes
-    )
-    if expected <= now:
+    due = rules.up_next_due(
+        now, slot.starts_at, event.reminder_lead_minutes, slot.chair.late_minutes,
+        day_of(event).day_start,
+    )  # fmt: skip
+    if due is None:
         return None
+    send_at, expected = due
     body = up_next_body(cfg, event, slot.chair.number, texts.clock(expected, event.timezone))
-    return Text("up_next", body, _key(booking, "up_next"), max(send_at or at, now), expected)
+    return Text("up_next", body, _key(booking, "up_next"), send_at, expected)
 
 
 def up_next_body(cfg: TextSettings, event, chair, expected_clock: str) -> str:
@@ -159,13 +162,20 @@ def up_next_body(cfg: TextSettings, event, chair, expected_clock: str) -> str:
     return texts.up_next(cfg.brand, chair, expected_clock, texts.place(event.room, event.location))
 
 
-def chair_changed(
-    session: Session, waiting: list[Booking], cfg: TextSettings, now, early: Booking | None = None
-):
-    """Running late, or the previous person finished early: move the waiting people's "up next"."""
+def chair_changed(session: Session, waiting: list[Booking], cfg: TextSettings, now):
+    """The chair runs late (or on time again): move the waiting people's "up next" texts."""
     for booking in waiting:
-        if textable(booking):
-            _write(session, booking, _up_next(booking, cfg, now, now if booking is early else None))
+        text = _up_next(booking, cfg, now) if textable(booking) else None
+        if text is None:
+            cancel_pending(session, booking.id, ("up_next",))  # its time has passed
+        else:
+            _write(session, booking, text)
+
+
+def status_changed(session: Session, booking: Booking) -> int:
+    """Withdraw the texts the booking's new status makes pointless (same transaction)."""
+    kinds = rules.withdrawn_by(booking.status)
+    return cancel_pending(session, booking.id, kinds) if kinds else 0
 
 
 def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.datetime):
@@ -176,8 +186,7 @@ def completed(session: Session, booking: Booking, cfg: TextSettings, now: dt.dat
     if tip_set is None:
         return None
     event = booking.event
-    due = now + dt.timedelta(minutes=event.aftercare_delay_minutes)
-    send_at = rules.hold_to_quiet_hours(due, event.timezone)
+    send_at = rules.tips_due(now, event.aftercare_delay_minutes, event.timezone)
     key = f"booking:{booking.id}:tips"
     return _write(session, booking, Text("tips", texts.tips(cfg.brand, tip_set), key, send_at))
 

@@ -87,6 +87,16 @@ def pending_for(session: Session, booking_id: int, kind: str) -> Message | None:
     )
 
 
+def cancel_pending_for_event(session: Session, event_id: int, kinds: tuple[str, ...]) -> int:
+    """Cancel an event's texts of these kinds that have not gone yet (the event is over)."""
+    return session.execute(
+        update(Message)
+        .where(Message.event_id == event_id, Message.status == "pending", Message.kind.in_(kinds))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 @event.listens_for(Message.body, "set")
 def _count_segments(message: Message, body: str | None, _old, _initiator) -> None:
     """Every text written through the ORM records what it costs (operators pay per segment).

@@ -49,6 +49,50 @@ def up_next_window(
     return expected - dt.timedelta(minutes=lead_minutes), expected
 
 
+def up_next_due(
+    now: dt.datetime,
+    slot_start: dt.datetime,
+    lead_minutes: int,
+    late_minutes: int,
+    day_start: dt.datetime,
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """(send at, worth sending until) for "up next", or None once its expected start has come.
+
+    Never before the event's local day (`day_start`) and never before the lead time ahead of
+    the expected start, whatever happens at the chair before then.
+    """
+    send_at, expected = up_next_window(slot_start, lead_minutes, late_minutes)
+    send_at = max(send_at, day_start, now)
+    # Nothing is worth sending at or after the expected start (a slot at local midnight).
+    return (send_at, expected) if send_at < expected else None
+
+
+def tips_due(
+    completed_at: dt.datetime,
+    delay_minutes: int,
+    tz: str,
+    start: dt.time = QUIET_START,
+    end: dt.time = QUIET_END,
+) -> dt.datetime:
+    """Self-care tips: no earlier than completion plus the aftercare delay, in allowed hours."""
+    return hold_to_quiet_hours(completed_at + dt.timedelta(minutes=delay_minutes), tz, start, end)
+
+
+# What each status change withdraws from a booking's texts still to go.
+WITHDRAWN = {
+    "checked_in": ("reminder",),
+    "in_service": ("reminder", "up_next"),
+    "completed": ("reminder", "up_next"),
+    "no_show": ("reminder", "up_next"),
+    "cancelled": ("reminder", "up_next"),
+}
+
+
+def withdrawn_by(status: str) -> tuple[str, ...]:
+    """The kinds of pending text a booking's new status makes pointless."""
+    return WITHDRAWN.get(status, ())
+
+
 def tips_set(routine: str | None) -> str | None:
     """Which self-care tips follow a massage: none after `refer`."""
     if routine == "refer":

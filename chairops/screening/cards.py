@@ -36,6 +36,7 @@ class Card:
     stop_rules: tuple[str, ...]
     script: str = ""
     variants: MappingProxyType[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    donts: tuple[str, ...] = ()  # short, at arm's length: what never to do in this routine
 
     def note_for(self, reason: str) -> str:
         """The card's note for an outcome's reason, or an empty string."""
@@ -64,6 +65,7 @@ def _card_from(routine: str, data: dict[str, Any]) -> Card:
         variants=MappingProxyType(
             {str(k): str(v) for k, v in (data.get("variants") or {}).items()}
         ),
+        donts=tuple(str(item) for item in data.get("donts") or ()),
     )
 
 

@@ -8,7 +8,11 @@ from typing import NamedTuple
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
 
+from ..eventday.rules import day_of, signup_closes
 from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot, WaitlistEntry
+
+# Statuses of an event that still happens: sign-up open, or closed with the day still to come.
+RUNNING = ("published", "closed")
 
 
 class TimeOption(NamedTuple):
@@ -20,12 +24,17 @@ class TimeOption(NamedTuple):
 
 
 def signup_open(event: Event, now: dt.datetime) -> bool:
-    """Whether attendees may claim or move slots right now."""
+    """Whether attendees may claim or move slots right now (until a set time before opening)."""
     if event.status != "published":
         return False
     if event.signup_opens_at and now < event.signup_opens_at:
         return False
-    return not (event.signup_closes_at and now >= event.signup_closes_at)
+    return now < signup_closes(day_of(event).opens, event.signup_closes_at)
+
+
+def event_running(event: Event, now: dt.datetime) -> bool:
+    """Whether the event still happens: freed chairs go to its waitlist until it closes."""
+    return event.status in RUNNING and now < day_of(event).closes
 
 
 def held_slot_ids(event_id: int, now: dt.datetime):

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from .. import waitlist
-from ..errors import BadTransition, BookingNotFound, NotFound, ValidationError
+from ..errors import BadTransition, BookingNotFound, NotFound, NotNow, ValidationError
+from ..eventday.rules import day_of, days_around, is_over, local_today
 from ..messaging import notify
 from ..messaging.outbox import cancel_pending
 from ..messaging.rules import allowed_countries
@@ -109,8 +110,13 @@ def set_status(
     wanted: str,
     now: dt.datetime,
     texts: notify.TextSettings | None = None,
+    lead: dt.timedelta = rules.CHECKIN_LEAD,
 ) -> Booking:
-    """Move a booking forward; repeating the current status changes nothing (double taps)."""
+    """Move a booking forward, at a moment that makes sense on the venue's clock.
+
+    Repeating the current status changes nothing (double taps); a move outside its window
+    raises NotNow saying from when it is possible.
+    """
     verdict = rules.check_move(booking.status, wanted)
     if verdict == "repeat":
         return booking
@@ -118,23 +124,55 @@ def set_status(
         raise BadTransition(
             f"A booking that is {_words(booking.status)} cannot become {_words(wanted)}."
         )
+    refusal = move_refusal(booking, wanted, now, lead)
+    if refusal is not None:
+        raise NotNow(rules.not_now_detail(refusal, booking.event.timezone, now))
     booking.previous_status, booking.status = booking.status, wanted
     booking.status_changed_at = now
     session.flush()
+    notify.status_changed(session, booking)
     if texts and wanted == "completed":
         notify.completed(session, booking, texts, now)
-        _next_is_up(session, booking.slot.chair, texts, now)
     if texts and wanted == "no_show":
         # The chair is free straight away: the waitlist hears "chair 2 is free now".
         waitlist.offer_free_slots(session, booking.event, now, texts)
     return booking
 
 
-def _next_is_up(session: Session, chair: Chair, texts: notify.TextSettings, now: dt.datetime):
-    """The chair is free: the next waiting person hears now, not at their planned lead time."""
-    waiting = _waiting(session, chair)
-    if waiting:
-        notify.chair_changed(session, waiting[:1], texts, now, early=waiting[0])
+def move_refusal(
+    booking: Booking, wanted: str, now: dt.datetime, lead: dt.timedelta = rules.CHECKIN_LEAD
+) -> rules.Refusal | None:
+    """Why `wanted` cannot happen to this booking now (None: it can), on the venue's clock."""
+    day = day_of(booking.event)
+    slot = booking.slot
+    expected = rules.expected_start(slot.starts_at, slot.chair.late_minutes, booking.status)
+    return rules.move_window(
+        wanted, now, (day.day_start, day.day_end), slot.starts_at, expected, lead
+    )
+
+
+def blocked_moves(view: ChairQueue, now: dt.datetime, lead: dt.timedelta) -> dict:
+    """{(booking id, move): short caption} for the queue's moves that cannot happen yet."""
+    tz, blocked = view.event.timezone, {}
+    for booking in view.bookings.values():
+        for wanted in rules.FORWARD.get(booking.status, ()):
+            refusal = move_refusal(booking, wanted, now, lead)
+            if refusal is not None:
+                blocked[(booking.id, wanted)] = rules.refusal_label(refusal, tz, now)
+    return blocked
+
+
+def walk_in_refusal(event: Event, now: dt.datetime) -> str | None:
+    """Why walk-ins cannot be added now (a short caption), or None when they can."""
+    day = day_of(event)
+    refusal = rules.walk_in_window(now, day.opens, day.closes)
+    return rules.refusal_label(refusal, event.timezone, now) if refusal else None
+
+
+def step_timer(booking: Booking, minutes: list[float], now: dt.datetime) -> rules.StepClock:
+    """The routine's steps timed from when this person's session started (if it has)."""
+    started = booking.status_changed_at if booking.status == "in_service" else None
+    return rules.step_clock(minutes, started, now)
 
 
 def _waiting(session: Session, chair: Chair) -> list[Booking]:
@@ -178,6 +216,10 @@ def add_walk_in(
             errors["phone"] = str(exc)
     if errors:
         raise ValidationError(errors)
+    day = day_of(chair.event)
+    refusal = rules.walk_in_window(now, day.opens, day.closes)
+    if refusal is not None:
+        raise NotNow(rules.not_now_detail(refusal, chair.event.timezone, now))
     free = session.scalars(
         select(Slot.id)
         .where(Slot.chair_id == chair.id, Slot.ends_at > now)
@@ -226,18 +268,29 @@ def assign_therapist(session: Session, event: Event, number: int, user_id: objec
     return chair
 
 
-def therapist_chairs(session: Session, user: User, from_date: dt.date) -> list[Chair]:
-    """The chairs this therapist works from a date on, soonest first."""
-    return list(
-        session.scalars(
-            select(Chair)
-            .join(Chair.event)
-            .options(contains_eager(Chair.event))
-            .where(Chair.therapist_id == user.id, Event.date >= from_date)
-            .where(Event.status.in_(("published", "closed", "completed")))
-            .order_by(Event.date, Event.start_time, Chair.number)
-        )
+class ChairTile(NamedTuple):
+    """One of the therapist's chairs on the tablet home, with whether its day is today."""
+
+    chair: Chair
+    today: bool
+
+
+def therapist_chairs(session: Session, user: User, now: dt.datetime) -> list[ChairTile]:
+    """The chairs this therapist works at events not yet over, soonest first, each in its zone."""
+    earliest, _ = days_around(now)
+    chairs = session.scalars(
+        select(Chair)
+        .join(Chair.event)
+        .options(contains_eager(Chair.event))
+        .where(Chair.therapist_id == user.id, Event.date >= earliest)
+        .where(Event.status.in_(("published", "closed")))
+        .order_by(Event.date, Event.start_time, Chair.number)
     )
+    return [
+        ChairTile(chair, chair.event.date == local_today(now, chair.event.timezone))
+        for chair in chairs
+        if not is_over(now, chair.event.date, chair.event.timezone)
+    ]
 
 
 def therapists(session: Session) -> list[User]:

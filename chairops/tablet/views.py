@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..accounts.views import roles_required
-from ..errors import BadTransition, ValidationError
+from ..errors import BadTransition, NotNow, ValidationError
 from ..extensions import change_limit, db
 from ..formatting import in_zone
 from ..models import utcnow
 from ..screening.rules import CAUTION_LABELS
 from ..screening.service import routine_card, submit_screen
 from ..screening.views import answers_from_form
-from ..web import no_store, text_settings
+from ..web import checkin_lead, no_store, text_settings
 from . import rules
 from .service import (
     add_walk_in,
+    blocked_moves,
     booking_for_staff,
     chair_for,
     load_queue,
@@ -25,8 +28,10 @@ from .service import (
     queue_fingerprint,
     set_late,
     set_status,
+    step_timer,
     therapist_chairs,
     undo_last,
+    walk_in_refusal,
 )
 
 bp = Blueprint("tablet", __name__, url_prefix="/tablet")
@@ -39,6 +44,10 @@ ACTIONS = {
 }
 
 
+# Where a tap came from on the chair page: an element id, nothing else.
+_ANCHOR = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
 class ActionForm(FlaskForm):
     """CSRF only."""
 
@@ -46,9 +55,9 @@ class ActionForm(FlaskForm):
 @bp.get("/")
 @staff
 def home():
-    chairs = therapist_chairs(db.session, current_user, utcnow().date())
+    tiles = therapist_chairs(db.session, current_user, utcnow())
     last = session.get("tablet_chair")
-    return render_template("tablet/home.html", chairs=chairs, last=last, today=utcnow().date())
+    return render_template("tablet/home.html", tiles=tiles, last=last)
 
 
 def _queue_context(event_id: int, number: int) -> dict:
@@ -56,16 +65,22 @@ def _queue_context(event_id: int, number: int) -> dict:
     view = load_queue(db.session, chair)
     focus, now = view.focus, utcnow()
     card = routine_card(focus.screen, view.event.slot_minutes) if focus and focus.screen else None
+    minutes = [step.minutes for step in card.steps] if card else []
     return {
         "view": view,
         "event": view.event,
         "chair": chair,
         "focus": focus,
         "card": card,
+        "timer": step_timer(focus, minutes, now) if focus else None,
+        "now": now,
+        "mm_ss": rules.mm_ss,
         "undoable": {
             b.id for b in view.bookings.values()
             if rules.can_undo(b.previous_status, b.status_changed_at, now)
         },
+        "blocked": blocked_moves(view, now, checkin_lead()),
+        "walk_in_closed": walk_in_refusal(view.event, now),
         "actions": ACTIONS,
         "caution_labels": CAUTION_LABELS,
         "forward": rules.FORWARD,
@@ -90,7 +105,11 @@ def live(event_id: int, number: int):
     context = _queue_context(event_id, number)
     # From the data shown, not the HTML, so nothing rendered per request can defeat the 304.
     etag = queue_etag(
-        {"queue": queue_fingerprint(context["view"]), "undo": sorted(context["undoable"])}
+        {
+            "queue": queue_fingerprint(context["view"]),
+            "undo": sorted(context["undoable"]),
+            "blocked": sorted(context["blocked"].items()),
+        }
     )
     headers = {"ETag": f'"{etag}"'}  # no-store, like the page: it shows screen outcomes
     if etag in request.if_none_match:
@@ -99,9 +118,12 @@ def live(event_id: int, number: int):
 
 
 def _back(booking_or_chair) -> str:
+    """The chair page, back at the place the tap came from (?at=booking-12), so nothing jumps."""
     chair = getattr(booking_or_chair, "slot", None)
     chair = chair.chair if chair else booking_or_chair
-    return url_for("tablet.chair", event_id=chair.event_id, number=chair.number)
+    url = url_for("tablet.chair", event_id=chair.event_id, number=chair.number)
+    at = request.args.get("at", "")
+    return f"{url}#{at}" if _ANCHOR.fullmatch(at) else url
 
 
 @bp.post("/bookings/<int:booking_id>/status")
@@ -112,9 +134,10 @@ def status(booking_id: int):
     if ActionForm().validate_on_submit():
         try:
             wanted = request.form.get("status", "")
-            set_status(db.session, booking, wanted, utcnow(), texts=text_settings())
+            now, texts = utcnow(), text_settings()
+            set_status(db.session, booking, wanted, now, texts=texts, lead=checkin_lead())
             db.session.commit()
-        except BadTransition as exc:
+        except (BadTransition, NotNow) as exc:
             db.session.rollback()
             flash(exc.detail, "error")
     return redirect(_back(booking), 303)
@@ -150,6 +173,9 @@ def walk_in(event_id: int, number: int):
         except ValidationError as exc:
             db.session.rollback()
             flash(" ".join(exc.errors.values()), "error")
+        except NotNow as exc:
+            db.session.rollback()
+            flash(exc.detail, "error")
     return redirect(_back(chair), 303)
 
 

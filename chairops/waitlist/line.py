@@ -184,6 +184,17 @@ def close_for_event(session: Session, event_id: int, now: dt.datetime) -> int:
     ).rowcount
 
 
+def end_for_event(session: Session, event_id: int, now: dt.datetime) -> int:
+    """The event is over: the line ends without a text, and any offer still held lapses."""
+    lapsed = session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.event_id == event_id, WaitlistEntry.status == "offered")
+        .values(status="expired", offer_expires_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return lapsed + close_for_event(session, event_id, now)
+
+
 def finish(session: Session, entry: WaitlistEntry, frm: tuple[str, ...], to: str, now) -> bool:
     """Move the entry from one of `frm` to `to` if nobody moved it first; True if this call did."""
     moved = session.execute(

@@ -18,7 +18,7 @@ from ..messaging import notify, texts
 from ..messaging.outbox import enqueue
 from ..messaging.rules import QUIET_END, QUIET_START
 from ..models import LIVE_WAITLIST_STATUSES, Booking, Chair, Event, OptOut, Slot, WaitlistEntry
-from ..seating.availability import active_slot_ids, held_slot_ids, signup_open
+from ..seating.availability import RUNNING, active_slot_ids, event_running, held_slot_ids
 from ..seating.seats import new_booking, seat_in_first_free
 from ..tokens import hash_token
 from . import rules
@@ -106,15 +106,20 @@ def _gone_reason(entry: WaitlistEntry) -> str:
         "expired": "This offer ran out and went to the next person in line.",
         "declined": "You turned this offer down, so it went to the next person.",
         "left": "You left the waitlist.",
-        "closed": "The event was cancelled.",
+        "closed": "The event is over."
+        if entry.event.status == "completed"
+        else "The event was cancelled.",
     }.get(entry.status, "This offer is no longer open.")
 
 
 def offer_free_slots(
     session: Session, event: Event, now: dt.datetime, cfg: notify.TextSettings
 ) -> list[WaitlistEntry]:
-    """Offer each free, unheld slot still worth having to the next person in line, by text."""
-    if not signup_open(event, now):
+    """Offer each free, unheld slot still worth having to the next person in line, by text.
+
+    After sign-up has closed, the people already in line still get the chairs that free up.
+    """
+    if not event_running(event, now):
         return []
     active = active_slot_ids(event.id)
     free = session.execute(
@@ -215,10 +220,13 @@ def expire_offers(session: Session, now: dt.datetime) -> list[int]:
 
 
 def tick(session: Session, now: dt.datetime, cfg: notify.TextSettings) -> int:
-    """The clock's job: expire offers, then offer every free chair to whoever waits for it."""
+    """The clock's job: expire offers, then offer every free chair to whoever waits for it.
+
+    Only events still running are looked at: a completed event's line has ended.
+    """
     expire_offers(session, now)
     waiting_events = select(WaitlistEntry.event_id).where(WaitlistEntry.status == "waiting")
     events = session.scalars(
-        select(Event).where(Event.id.in_(waiting_events), Event.status == "published")
+        select(Event).where(Event.id.in_(waiting_events), Event.status.in_(RUNNING))
     )
     return sum(len(offer_free_slots(session, event, now, cfg)) for event in events)

@@ -4,6 +4,7 @@ and the glute set of self-care tips waits in the outbox for the right time."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +17,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_phone_to_tablet_to_tips(make, session, browser, live_server, phone_page):
+def test_phone_to_tablet_to_tips(make, session, browser, live_server, phone_page, time_machine):
     event = make.event(chairs=1)
     therapist = make.user("therapist")
     event.chairs[0].therapist = therapist
@@ -39,6 +40,9 @@ def test_phone_to_tablet_to_tips(make, session, browser, live_server, phone_page
     phone.get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_text("your therapist will tailor your session")).to_be_visible()
 
+    # The chair is worked on the event's day, at 10:00 there (issue 11: not the evening before).
+    opening = dt.datetime.combine(event.date, dt.time(10), ZoneInfo(event.timezone))
+    time_machine.move_to(opening)
     tablet = browser.new_context(
         viewport={"width": 1024, "height": 768}, has_touch=True, base_url=live_server
     )

@@ -120,6 +120,9 @@ def test_a_past_start_is_not_claimable(make, session):
     event = make.event()
     first = time_options(session, event, utcnow())[0]
     later = first.start + dt.timedelta(minutes=1)
+    # Sign-up closes when the event opens unless the event sets its own closing (issue 11):
+    # keep it open past the first start, so the start itself is what refuses the claim.
+    event.signup_closes_at = first.start + dt.timedelta(hours=1)
     with pytest.raises(ValidationError):
         claim_slot(session, event, Claim("Sam", phone(1), first.start.isoformat(), True), later)
 

@@ -91,6 +91,9 @@ def _build(make, session, state):
         chairs=state["chairs"], start_time="10:00", end_time="12:00", location=state["place"]
     )
     zone = ZoneInfo(event.timezone)
+    # Sign-up stays open on the day (it closes when the event opens unless told otherwise), so
+    # claims on the day test "up next" timing.
+    event.signup_closes_at = dt.datetime.combine(event.date, dt.time(12), zone).astimezone(dt.UTC)
     if state["on_the_day"]:
         now = dt.datetime.combine(event.date, dt.time(10, 35), zone).astimezone(dt.UTC)
     else:

@@ -146,13 +146,16 @@ def test_tips_due_at_22_local_go_at_9_the_next_morning(make, session):
     assert tips.send_at == next_morning.astimezone(dt.UTC) != late_evening
 
 
-def test_finishing_early_texts_the_next_person_now(make, session):
+def test_finishing_early_never_texts_the_next_person_before_their_lead_time(make, session):
+    # Issue 11: "up next" is never due before the lead time ahead of the expected start (it
+    # used to go at once, so a completion the evening before texted "you're up next" at 20:09).
     event = make.event(chairs=1)
     first, _ = book(session, event, 1)
     second, _ = book(session, event, 2)
     early = first.slot.starts_at + dt.timedelta(minutes=5)
     _complete(session, first, early)
-    assert texts_of(session, second.id)["up_next"].send_at == early
+    up_next = texts_of(session, second.id)["up_next"]
+    assert up_next.send_at == second.slot.starts_at - dt.timedelta(minutes=10) > early
 
 
 def test_running_late_moves_up_next_and_its_validity(make, session):

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from chairops.errors import BadTransition, NotFound, ValidationError
-from chairops.models import utcnow
 from chairops.screening.service import submit_screen
 from chairops.tablet.service import (
     add_walk_in,
@@ -28,7 +27,7 @@ ANSWERS = {
 
 def test_moves_forward_repeat_and_refuse_backwards(make, session):
     booking, _ = make.booking(make.event())
-    now = utcnow()
+    now = booking.slot.starts_at  # on the event's day: moves the evening before are refused
     for status in ("checked_in", "in_service", "completed"):
         set_status(session, booking, status, now)
     changed_at = booking.status_changed_at
@@ -40,7 +39,7 @@ def test_moves_forward_repeat_and_refuse_backwards(make, session):
 
 def test_undo_restores_the_previous_status_within_the_window(make, session):
     booking, _ = make.booking(make.event())
-    now = utcnow()
+    now = booking.slot.starts_at
     set_status(session, booking, "checked_in", now)
     undo_last(session, booking, now + dt.timedelta(seconds=30))
     assert booking.status == "booked"
@@ -54,11 +53,11 @@ def test_undo_restores_the_previous_status_within_the_window(make, session):
 def test_undoing_a_no_show_whose_slot_was_retaken_is_refused(make, session):
     event = make.event(chairs=1)
     booking, _ = make.booking(event, 1)
-    set_status(session, booking, "no_show", utcnow())
+    set_status(session, booking, "no_show", booking.slot.starts_at)
     session.commit()
     make.booking(event, 2, start=booking.slot.starts_at)
     with pytest.raises(BadTransition):
-        undo_last(session, booking, utcnow())
+        undo_last(session, booking, booking.slot.starts_at + dt.timedelta(seconds=30))
     session.rollback()
     assert session.get(type(booking), booking.id).status == "no_show"
 
@@ -67,13 +66,14 @@ def test_walk_in_takes_the_chairs_next_free_slot(make, session):
     event = make.event(chairs=2)
     first, _ = make.booking(event, 1)
     chair = first.slot.chair
-    walk_in = add_walk_in(session, chair, "Dana", "", utcnow())
+    now = first.slot.starts_at  # walk-ins come while the event is open
+    walk_in = add_walk_in(session, chair, "Dana", "", now)
     assert walk_in.walk_in and walk_in.phone is None and walk_in.slot.chair_id == chair.id
     assert walk_in.slot.starts_at > first.slot.starts_at
-    texted = add_walk_in(session, chair, "Eli", "(202) 555-0177", utcnow())
+    texted = add_walk_in(session, chair, "Eli", "(202) 555-0177", now)
     assert texted.phone == "+12025550177" and texted.sms_consent
     with pytest.raises(ValidationError) as caught:
-        add_walk_in(session, chair, "", "12", utcnow())
+        add_walk_in(session, chair, "", "12", now)
     assert set(caught.value.errors) == {"name", "phone"}
 
 
@@ -81,10 +81,10 @@ def test_walk_in_on_a_full_chair_is_refused(make, session):
     event = make.event(
         chairs=1, start_time="10:00", end_time="10:30", slot_minutes=15, buffer_minutes=0
     )
-    make.booking(event, 1)
+    first, _ = make.booking(event, 1)
     make.booking(event, 2)
     with pytest.raises(ValidationError):
-        add_walk_in(session, event.chairs[0], "Late Larry", None, utcnow())
+        add_walk_in(session, event.chairs[0], "Late Larry", None, first.slot.starts_at)
 
 
 def test_running_late_shifts_expected_times_of_waiting_people(make, session):

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from chairops.models import Booking
 from chairops.screening.service import submit_screen
@@ -30,6 +31,15 @@ def setup(make, session):
     return event, therapist, {"Authorization": f"Bearer {token}"}, on_two
 
 
+@pytest.fixture
+def event_day(setup):
+    """Five minutes before the first booking, on the event's day: status moves are allowed then
+    (issue 11: not the evening before, as these tests used to do)."""
+    with time_machine.travel(setup[3].slot.starts_at - dt.timedelta(minutes=5), tick=True):
+        yield
+
+
+@pytest.mark.usefixtures("event_day")
 def test_queue_api_shape_and_etag(client, setup):
     event, _, auth, booking = setup
     url = f"/api/v1/events/{event.id}/chairs/2/queue"
@@ -52,6 +62,7 @@ def test_queue_api_shape_and_etag(client, setup):
     assert client.get(url, headers={**auth, "If-None-Match": etag}).status_code == 200
 
 
+@pytest.mark.usefixtures("event_day")
 def test_therapist_reaches_only_their_chair_and_admin_reaches_all(client, make, setup, session):
     event, _, auth, _ = setup
     other = make.booking(event, 5)[0]
@@ -72,6 +83,7 @@ def test_therapist_reaches_only_their_chair_and_admin_reaches_all(client, make, 
     assert ok.json["booking"]["status"] == "checked_in"
 
 
+@pytest.mark.usefixtures("event_day")
 def test_forbidden_transitions_are_409_and_double_taps_are_harmless(client, setup, session):
     _, _, auth, booking = setup
     url = f"/api/v1/bookings/{booking.id}/status"
@@ -128,6 +140,7 @@ def test_queue_request_issues_a_fixed_number_of_queries(client, make, session):
     assert counts[0] == counts[1] <= 4
 
 
+@pytest.mark.usefixtures("event_day")
 def test_tablet_pages_sign_in_pick_chair_act_and_poll(client, setup, session):
     event, therapist, _, booking = setup
     client.post("/login", data={"email": therapist.email, "password": PASSWORD})

@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import assets, web
     from .accounts.views import bp as accounts_bp
+    from .api import programmes as _api_programmes  # noqa: F401 (its routes join api_bp)
     from .api.views import bp as api_bp
     from .booking.views import bp as booking_bp
     from .cli import bp as cli_bp
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .messaging.commands import bp as messaging_cli_bp
     from .messaging.views import bp as outbox_bp
     from .messaging.webhooks import bp as twilio_bp
+    from .programmes.views import bp as programmes_bp
     from .screening.views import bp as screening_bp
     from .tablet.views import bp as tablet_bp
     from .team.views import bp as team_bp
@@ -54,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (waitlist_bp,)
     blueprints += (team_bp,)
     blueprints += (dev_cli_bp,)
+    blueprints += (programmes_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

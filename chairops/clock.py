@@ -16,6 +16,7 @@ from . import waitlist
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
+from .programmes.nudges import tell_next_dates
 from .screening.service import purge_screen_answers
 from .web import text_settings
 
@@ -42,12 +43,23 @@ def waitlist_tick(app: Flask) -> int:
         return offered
 
 
+def programme_texts(app: Flask) -> int:
+    """Tell people the waitlist did not seat at a programme date when its next date opens."""
+    with app.app_context():
+        written = tell_next_dates(db.session, utcnow(), text_settings())
+        db.session.commit()
+        if written:
+            log.info("told %d people when the next programme date opens", written)
+        return written
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),
     (waitlist_tick, 20),
+    (programme_texts, 600),
 ]
 
 

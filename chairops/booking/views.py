@@ -156,7 +156,7 @@ def _claim_from_form(event, values: dict, now, page: dict) -> str | int:
         return 409
     except PriorityWindow as exc:
         db.session.commit()  # keep the count of people the priority window turned away
-        page["notice"], page["held_until"] = exc.detail, exc.ends_at
+        page["held_until"] = exc.ends_at  # the page says when, and offers the line
         return 409
     except MonthlyCapReached as exc:
         db.session.rollback()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.views import roles_required
 from ..coordinator.rules import SEGMENT_LABELS
@@ -33,21 +34,25 @@ STAFF = ("admin", "coordinator")
 _NUMBER = {"type": "number"}
 
 
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class ProgrammeForm(EventForm):
     """The event template without a date, the recurrence, and the sign-up settings."""
 
     date = None  # each date comes from the recurrence
     dtstart = StringField("First date from", render_kw={"type": "date"})
-    pattern = SelectField("Repeats", choices=list(rules.PATTERNS.items()), default="weekly")
+    pattern = SelectField("Repeats", choices=_choices(rules.PATTERNS), default="weekly")
     interval = StringField("Every how many weeks", default="1", render_kw=_NUMBER | {"min": 1})
-    nth = SelectField("Which", choices=list(rules.NTH.items()), default="1")
-    nth_weekday = SelectField("Weekday", choices=list(rules.WEEKDAYS.items()), default="TU")
+    nth = SelectField("Which", choices=_choices(rules.NTH), default="1")
+    nth_weekday = SelectField("Weekday", choices=_choices(rules.WEEKDAYS), default="TU")
     monthday = StringField("Day of the month", render_kw=_NUMBER | {"min": 1, "max": 31})
     ends = RadioField(
-        "Ends", choices=[("count", "After a number of dates"), ("until", "On a date")],
+        "Ends", choices=_choices({"count": "After a number of dates", "until": "On a date"}),
         default="count",
     )  # fmt: skip
-    count = StringField("Number of dates", default="10", render_kw=_NUMBER | {"min": 1})
+    count = StringField("How many dates", default="10", render_kw=_NUMBER | {"min": 1})
     until = StringField("Last day", render_kw={"type": "date"})
     rrule = StringField("RRULE", render_kw={"placeholder": "FREQ=MONTHLY;BYDAY=1TU;COUNT=10"})
     exdates = TextAreaField("Skip these dates", render_kw={"rows": 2, "placeholder": "2027-07-06"})

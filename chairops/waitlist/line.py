@@ -74,11 +74,11 @@ def join(
         errors = exc.errors | errors
     if errors:
         raise ValidationError(errors)
+    fairness.check_cap(session, event, phone)  # a programme's cap of massages a month
     # Someone a programme's priority window holds back may wait in line while chairs are free.
     held = fairness.held_back(session, event, phone, now)
     if not held and not waitlist_open(session, event, now):
         raise WaitlistClosed("A chair is free: book it instead of waiting.")
-    fairness.check_cap(session, event, phone)
     if holds_booking(session, event.id, phone):
         raise AlreadyBooked("This number already has a booking at this event.")
     last = session.scalar(

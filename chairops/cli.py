@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import click
@@ -230,7 +231,7 @@ def _demo_programme(company: Company, coordinator: User) -> Programme:
 
 
 def _demo_programme_date(event: Event, programme: Programme, turn: int) -> None:
-    """A past date: five of the eight people booked, one missed it, one waited in vain."""
+    """A past date: five of the eight people booked, one missed it, one was asked to wait."""
     opened = event.signup_opens_at
     after_window = opened + dt.timedelta(hours=programme.priority_hours, minutes=5)
     chairs = [o for o in time_options(db.session, event, after_window) for _ in range(o.available)]
@@ -241,14 +242,11 @@ def _demo_programme_date(event: Event, programme: Programme, turn: int) -> None:
         booking, _ = claim_slot(db.session, event, claim, after_window)
         booking.status = status
     last_time = [p for p in _demo_people(turn - 1) if p not in people] if turn else []
-    if last_time:  # someone who had the last date tries in the first hour, and waits instead
+    if last_time:  # someone who had the last date tries in the first hour: turned away, counted
         name, phone = last_time[0]
-        try:
+        with contextlib.suppress(PriorityWindow):
             claim = Claim(name, phone, chairs[-1].start.isoformat(), True)
             claim_slot(db.session, event, claim, opened + dt.timedelta(minutes=5))
-        except PriorityWindow:
-            joiner = waitlist.Joiner(name, phone, True)
-            waitlist.join(db.session, event, joiner, opened + dt.timedelta(minutes=6))
     event.status = "completed"
     db.session.flush()
 

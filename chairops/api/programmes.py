@@ -44,7 +44,10 @@ def programme_json(programme: Programme) -> dict:
     return programme_fields(programme) | {
         "id": programme.id,
         "company_id": programme.company_id,
-        "events": [date_json(event, programme) for event in programme.events],
+        "events": [
+            date_json(event, programme)
+            for event in sorted(programme.events, key=lambda e: (e.date, e.id))
+        ],
     }
 
 

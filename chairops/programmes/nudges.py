@@ -15,7 +15,7 @@ from ..config import TextSettings
 from ..messaging import texts
 from ..messaging.outbox import enqueue
 from ..messaging.rules import hold_to_quiet_hours
-from ..models import Booking, Event, OptOut, WaitlistEntry
+from ..models import Booking, Event, Message, OptOut, WaitlistEntry
 from ..seating.rules import TURN_STATUSES
 from ..tokens import hash_token
 from . import rules
@@ -94,11 +94,18 @@ def _tell(session: Session, event: Event, following: Event, now, cfg: TextSettin
     send_at = hold_to_quiet_hours(now, tz)
     if send_at >= valid_until:
         return 0  # texting hours come too late for this to be of use
-    phones = unseated_phones(session, event)
-    for phone in phones:
+    keys = {_key(following, phone): phone for phone in unseated_phones(session, event)}
+    told = set(
+        session.scalars(select(Message.idempotency_key).where(Message.idempotency_key.in_(keys)))
+    )
+    for key in sorted(keys.keys() - told):
         enqueue(
-            session, to=phone, kind="next_date_opens", body=body, send_at=send_at,
-            key=f"programme:{following.programme_id}:next:{following.id}:{hash_token(phone)[:24]}",
+            session, to=keys[key], kind="next_date_opens", body=body, send_at=send_at, key=key,
             event_id=following.id, valid_until=valid_until, first_text_line=texts.STOP_LINE,
         )  # fmt: skip
-    return len(phones)
+    return len(keys.keys() - told)
+
+
+def _key(following: Event, phone: str) -> str:
+    """One text per number and next date, whichever earlier date it missed."""
+    return f"programme:{following.programme_id}:next:{following.id}:{hash_token(phone)[:24]}"

@@ -2,6 +2,9 @@
 and who has had their massages for the month. The claim path and the waitlist ask this module.
 
 It reads only models, so booking and the waitlist never import the programmes package above them.
+The window depends on the clock and on another date's bookings, so the service enforces it (no
+constraint can); the per-date count of people turned away has a unique key, and the monthly cap
+takes a PostgreSQL advisory lock per programme and number so two taps cannot both pass it.
 """
 
 from __future__ import annotations
@@ -118,9 +121,13 @@ def check_cap(session: Session, event: Event, phone: str) -> None:
 
 
 def _serialize(session: Session, key: str) -> None:
-    """On PostgreSQL, one claim at a time per key until commit, so two tabs cannot pass a cap."""
+    """On PostgreSQL, one claim at a time per key until commit, so two taps cannot pass a cap.
+
+    SQLite (the embedded single-process default) has no such lock: there two taps at the same
+    instant could both pass the cap. The count of turns, not a constraint, is what a cap is.
+    """
     if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite runs one writer at a time anyway
+        return
     number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
 

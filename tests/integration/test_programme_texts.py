@@ -74,8 +74,8 @@ def test_the_unseated_are_told_once_when_the_next_date_opens(session, waited):
     assert text.send_at == at(8, 9)
     assert text.valid_until == second.signup_opens_at
     # The clock runs every ten minutes: nobody is told twice.
-    tell_next_dates(session, at(7, 20, 40), CFG)
-    tell_next_dates(session, at(8, 10, 0), CFG)
+    assert tell_next_dates(session, at(7, 20, 40), CFG) == 0
+    assert tell_next_dates(session, at(8, 10, 0), CFG) == 0
     session.commit()
     assert [m.to for m in texts_sent(session)] == [phone(4)]
 

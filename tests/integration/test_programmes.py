@@ -14,6 +14,7 @@ from chairops.errors import (
     MonthlyCapReached,
     PriorityWindow,
     ProgrammeDatesBooked,
+    SignupClosed,
     ValidationError,
     WaitlistClosed,
 )
@@ -96,7 +97,7 @@ def test_draft_programmes_make_draft_dates_and_sign_up_waits_for_its_opening(ses
     assert {e.status for e in programme.events} == {"draft"}
     published = new_programme(session, coordinator, title="Open later")
     event = published.events[1]
-    with pytest.raises(Exception, match="closed"):
+    with pytest.raises(SignupClosed):
         claim(session, event, 1, opens(event, -1))
 
 

@@ -1,7 +1,7 @@
 """programmes: recurring dates, priority turnaways, next-date texts
 
 Revision ID: ba307a8d08a9
-Revises: a7d7a94cd141
+Revises: 2db248d33307
 Create Date: 2026-11-30 03:21:32.124618
 
 """
@@ -16,7 +16,7 @@ KINDS = (
 
 # revision identifiers, used by Alembic.
 revision = 'ba307a8d08a9'
-down_revision = 'a7d7a94cd141'
+down_revision = '2db248d33307'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,8 @@ from chairops.booking.service import Claim, claim_slot
 from chairops.cli import _demo_programme
 from chairops.models import utcnow
 from chairops.seating.availability import time_options
+from tests.browser.conftest import LAPTOP
+from tests.browser.test_accessibility import RUN_AXE
 from tests.browser.test_coordinator import assert_fits, sign_in
 from tests.browser.test_coordinator_console import watch_console
 
@@ -21,9 +23,22 @@ pytestmark = pytest.mark.browser
 NEXT_YEAR = utcnow().year + 1
 
 
-def test_create_a_programme_seeing_its_dates_first(live_server, laptop_page, make, shots):
+@pytest.fixture
+def audit(node_modules):
+    """audit(page): axe-core's violations on the page (its context must bypass the CSP)."""
+    source = (node_modules / "axe-core" / "axe.min.js").read_text()
+
+    def run(page) -> list[dict]:
+        page.add_script_tag(content=source)
+        return page.evaluate(RUN_AXE)
+
+    return run
+
+
+def test_create_a_programme_seeing_its_dates_first(live_server, new_page, make, shots, audit):
     coordinator = make.user(role="coordinator")
-    page = laptop_page
+    # CSP bypassed for axe-core alone (it is injected as a script).
+    page = new_page(viewport=LAPTOP, locale="en-US", bypass_csp=True)
     errors = watch_console(page)
     sign_in(page, coordinator)
     page.get_by_role("link", name="Programmes").click()
@@ -47,8 +62,8 @@ def test_create_a_programme_seeing_its_dates_first(live_server, laptop_page, mak
     expect(preview.locator("tbody tr").first).to_contain_text("12:00 PM–2:00 PM")
     expect(preview.locator("tbody tr").first).to_contain_text("at 9 AM")
     assert_fits(page)
-    preview.scroll_into_view_if_needed()
     page.screenshot(path=shots / "programme-preview-laptop.png", full_page=True)
+    assert audit(page) == []
 
     page.get_by_role("button", name="Create programme").click()
     expect(page.get_by_role("heading", name="Back-care Tuesday")).to_be_visible()
@@ -57,7 +72,27 @@ def test_create_a_programme_seeing_its_dates_first(live_server, laptop_page, mak
     expect(page.locator("dl.stats")).to_contain_text("Had a massage")
     assert_fits(page)
     page.screenshot(path=shots / "programme-new-page-laptop.png", full_page=True)
+    assert audit(page) == []
     assert errors == []
+
+
+def test_the_form_names_what_is_wrong_at_the_top(live_server, new_page, make, audit):
+    coordinator = make.user(role="coordinator")
+    page = new_page(viewport=LAPTOP, locale="en-US", bypass_csp=True)
+    sign_in(page, coordinator)
+    page.goto("/staff/programmes/new")
+    page.get_by_label("Title").fill("Back-care Tuesday")
+    page.get_by_label("Address").fill("500 Market Street")
+    page.get_by_label("First date from").fill(f"{NEXT_YEAR}-01-01")
+    page.get_by_label("Repeats").select_option("monthly_day")
+    page.get_by_label("Day of the month").fill("31")
+    page.get_by_label("How many dates").fill("90")
+    page.get_by_role("button", name="Preview dates").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Repeats: That gives more than 60 dates.")
+    summary.get_by_role("link").first.click()
+    expect(page.get_by_label("Repeats")).to_be_focused()
+    assert audit(page) == []
 
 
 def test_a_programme_page_with_history_at_laptop_and_tablet_sizes(
@@ -93,13 +128,15 @@ def test_a_programme_page_with_history_at_laptop_and_tablet_sizes(
     assert errors == []
 
 
-def test_the_phone_page_says_when_sign_up_opens(live_server, phone_page, make, session, shots):
+def test_the_phone_page_says_when_sign_up_opens(
+    live_server, new_page, phone_context_options, make, session, shots, audit
+):
     coordinator = make.user(role="coordinator")
     programme = _demo_programme(coordinator.company, coordinator)
     session.commit()
     now = utcnow()
     later = next(e for e in programme.events if e.signup_opens_at > now)
-    page = phone_page
+    page = new_page(**{**phone_context_options, "bypass_csp": True})
     page.goto(f"/e/{later.share_token}")
     heading = page.get_by_role(
         "heading", name=re.compile(r"^Sign-up opens \w{3} \d+ \w{3} at 9 AM")
@@ -107,6 +144,7 @@ def test_the_phone_page_says_when_sign_up_opens(live_server, phone_page, make, s
     expect(heading).to_be_visible()
     assert_fits(page)
     page.screenshot(path=shots / "programme-date-not-open-phone.png", full_page=True)
+    assert audit(page) == []
     # During the priority window, everyone is told who goes first.
     later.signup_opens_at = now - dt.timedelta(minutes=5)
     session.commit()
@@ -114,6 +152,7 @@ def test_the_phone_page_says_when_sign_up_opens(live_server, phone_page, make, s
     expect(page.get_by_text(re.compile("this date is for people who did not have"))).to_be_visible()
     assert_fits(page)
     page.screenshot(path=shots / "programme-date-priority-phone.png", full_page=True)
+    assert audit(page) == []
     # Someone who had the date before asks for a chair: told when, and offered the line.
     before = programme.events[programme.events.index(later) - 1]
     start = time_options(session, before, now)[0].start.isoformat()
@@ -126,5 +165,6 @@ def test_the_phone_page_says_when_sign_up_opens(live_server, phone_page, make, s
     expect(page.get_by_role("heading", name=re.compile(r"^You can book from"))).to_be_visible()
     assert_fits(page)
     page.screenshot(path=shots / "programme-date-held-back-phone.png", full_page=True)
+    assert audit(page) == []
     page.get_by_role("button", name="Join the waitlist").click()
     expect(page).to_have_url(re.compile(r"/w/"))

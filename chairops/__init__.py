@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .api import line as _line_api  # noqa: F401  (its routes register on api_bp)
     from .api import outcomes as _api_outcomes  # noqa: F401 (its routes join the API blueprint)
+    from .api import programmes as _api_programmes  # noqa: F401 (its routes join api_bp)
     from .api.views import bp as api_bp
     from .booking.free_up_views import bp as free_up_bp
     from .booking.views import bp as booking_bp
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .messaging.views import bp as outbox_bp
     from .messaging.webhooks import bp as twilio_bp
     from .outcomes.views import bp as outcomes_bp
+    from .programmes.views import bp as programmes_bp
     from .screening.views import bp as screening_bp
     from .tablet.views import bp as tablet_bp
     from .team.views import bp as team_bp
@@ -64,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     blueprints += (outcomes_bp,)
     blueprints += (walkup_bp,)
     blueprints += (free_up_bp,)
+    blueprints += (programmes_bp,)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)

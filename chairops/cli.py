@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import click
@@ -13,13 +14,14 @@ from .accounts.service import create_user, issue_api_token
 from .accounts.sessions import change_password
 from .booking.service import Claim, claim_slot
 from .clock import purge_screens, run_clock
-from .errors import ValidationError
+from .errors import PriorityWindow, ValidationError
 from .events.service import create_event, publish_event, validate_event
 from .extensions import db
 from .formatting import in_zone
-from .models import Company, Event, User, utcnow
+from .models import Company, Event, Programme, User, utcnow
 from .outcomes.demo import BIG_TITLE as OUTCOMES_TITLE
 from .outcomes.demo import seed_outcomes_demo
+from .programmes.service import create_programme, validate_programme
 from .seating.availability import time_options
 from .walkup import rules as walkup_rules
 from .walkup import service as walkup_service
@@ -42,6 +44,9 @@ DEMO_WAITLIST = (("Jo Park", "+12025550144"), ("Ana Ruiz", "+12025550145"))
 FULL_EVENT_TITLE = "Lunch-hour express"
 DEMO_EVENT_TITLE = "Demo chair massage day"
 WALKUP_EVENT_TITLE = "Walk-up health fair"
+PROGRAMME_TITLE = "Monthly back-care day"
+# People of the demo programme; who came, who did not, who waited, over its past dates.
+PROGRAMME_PEOPLE = tuple((f"Person {n}", f"+1202555016{n}") for n in range(8))
 
 
 @bp.cli.command("create-user")
@@ -133,6 +138,8 @@ def load_demo() -> tuple[Event, Event]:
     seed_outcomes_demo(db.session, company, utcnow())  # past events with pain scores
     if demo_event(company, WALKUP_EVENT_TITLE) is None:
         _walkup_demo_event(company, users["therapist"])
+    if demo_programme() is None:
+        _demo_programme(company, users["coordinator"])
     return event, full
 
 
@@ -140,6 +147,10 @@ def demo_event(company: Company, title: str = DEMO_EVENT_TITLE) -> Event | None:
     return db.session.scalar(
         select(Event).where(Event.company_id == company.id, Event.title == title)
     )
+
+
+def demo_programme() -> Programme | None:
+    return db.session.scalar(select(Programme).where(Programme.title == PROGRAMME_TITLE))
 
 
 def demo_links(event: Event | None, full: Event | None, logins: bool = True) -> list[str]:
@@ -163,6 +174,10 @@ def demo_links(event: Event | None, full: Event | None, logins: bool = True) -> 
     if outcomes is not None:
         report = public_url("outcomes.event_page", event_id=outcomes.id)
         lines.append(f"  Outcomes (staff):   {report}")
+    programme = demo_programme()
+    if programme is not None:
+        staff = public_url("programmes.detail", programme_id=programme.id)
+        lines.append(f"  Programme (staff):  {staff}")
     lines.append(f"  Outbox (admin):     {public_url('outbox.outbox')}")
     lines.append(f"  Health:             {public_url('healthz')}")
     return lines
@@ -251,3 +266,45 @@ def set_password_command(email, password):
         raise click.ClickException(exc.detail) from exc
     db.session.commit()
     click.echo(f"New password set for {user.email}; their sessions have ended.")
+
+
+def _demo_programme(company: Company, coordinator: User) -> Programme:
+    """First Tuesday of every month: four dates past (people came, missed, waited), four to come."""
+    now = utcnow()
+    today = in_zone(now, company.timezone).date()
+    start = (today.replace(day=1) - dt.timedelta(days=100)).replace(day=1)
+    raw = {
+        "title": PROGRAMME_TITLE, "location": "1 Main Street, Springfield", "room": "Room 2A",
+        "timezone": company.timezone, "start_time": "11:00", "end_time": "12:00", "chairs": 2,
+        "slot_minutes": 15, "buffer_minutes": 5, "rrule": "FREQ=MONTHLY;BYDAY=1TU;COUNT=8",
+        "dtstart": start.isoformat(), "publish": True,
+    }  # fmt: skip
+    programme = create_programme(db.session, company, validate_programme(raw), coordinator, now)
+    for turn, event in enumerate(e for e in programme.events if e.date < today):
+        _demo_programme_date(event, programme, turn)
+    return programme
+
+
+def _demo_programme_date(event: Event, programme: Programme, turn: int) -> None:
+    """A past date: five of the eight people booked, one missed it, one was asked to wait."""
+    opened = event.signup_opens_at
+    after_window = opened + dt.timedelta(hours=programme.priority_hours, minutes=5)
+    chairs = [o for o in time_options(db.session, event, after_window) for _ in range(o.available)]
+    people = _demo_people(turn)
+    statuses = ("completed", "completed", "completed", "no_show", "completed")
+    for (name, phone), option, status in zip(people, chairs, statuses, strict=False):
+        claim = Claim(name, phone, option.start.isoformat(), True)
+        booking, _ = claim_slot(db.session, event, claim, after_window)
+        booking.status = status
+    last_time = [p for p in _demo_people(turn - 1) if p not in people] if turn else []
+    if last_time:  # someone who had the last date tries in the first hour: turned away, counted
+        name, phone = last_time[0]
+        with contextlib.suppress(PriorityWindow):
+            claim = Claim(name, phone, chairs[-1].start.isoformat(), True)
+            claim_slot(db.session, event, claim, opened + dt.timedelta(minutes=5))
+    event.status = "completed"
+    db.session.flush()
+
+
+def _demo_people(turn: int) -> tuple:
+    return PROGRAMME_PEOPLE[turn % 3 :][:5]

@@ -19,6 +19,7 @@ from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
 from .models import utcnow
 from .outcomes.service import ask_followups
+from .programmes.nudges import tell_next_dates
 from .screening.service import purge_screen_answers
 from .walkup.service import purge_answers as purge_line_answers
 from .web import text_settings
@@ -77,6 +78,16 @@ def event_lifecycle(app: Flask) -> int:
         return advanced.closed + advanced.completed
 
 
+def programme_texts(app: Flask) -> int:
+    """Tell people the waitlist did not seat at a programme date when its next date opens."""
+    with app.app_context():
+        written = tell_next_dates(db.session, utcnow(), text_settings())
+        db.session.commit()
+        if written:
+            log.info("told %d people when the next programme date opens", written)
+        return written
+
+
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
@@ -86,6 +97,7 @@ JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (waitlist_tick, 20),
     (followup_tick, 60),
     (event_lifecycle, 60),
+    (programme_texts, 600),
 ]
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter, UnicodeConverter
-from werkzeug.routing import ValidationError as NoMatch
 
 from .errors import ValidationError
 
@@ -34,8 +33,11 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
     def to_python(self, value: str) -> Any:
-        if len(value.lstrip("-0")) > len(str(MAX_ID)):
-            raise NoMatch()  # int() of thousands of digits is refused by Python itself
+        # Past PostgreSQL's integer, no row can match: 0 (never an id) makes the view answer 404.
+        # Refusing the match instead would make werkzeug answer 405 when another method's rule
+        # shares the path, and int() of thousands of digits is refused by Python itself.
+        if len(value.lstrip("-0")) > len(str(MAX_ID)) or int(value) > MAX_ID:
+            return 0
         return super().to_python(value)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 
 class ChairopsError(Exception):
     """Base of every expected, user-caused failure."""
@@ -146,3 +149,38 @@ class NotNow(ChairopsError):
     problem = "not-now"
     status = 409
     title = "Not possible at this time"
+
+
+class PriorityWindow(ChairopsError):
+    """A programme date's first hours are for people who did not have the previous date."""
+
+    problem = "priority-window"
+    status = 409
+    title = "Sign-up is open first to people who missed the last date"
+
+    def __init__(self, detail: str, ends_at: dt.datetime, timezone: str):
+        # Problem JSON gives the end in the event's zone, as every API time is.
+        super().__init__(detail, ends_at=ends_at.astimezone(ZoneInfo(timezone)).isoformat())
+        self.ends_at = ends_at  # when this person may book (UTC)
+        self.timezone = timezone
+
+
+class MonthlyCapReached(ChairopsError):
+    """The programme allows each person only so many massages in a calendar month."""
+
+    problem = "monthly-cap"
+    status = 409
+    title = "You have had your massages for this month"
+
+
+class ProgrammeNotFound(NotFound):
+    problem = "programme-not-found"
+    title = "Programme not found"
+
+
+class ProgrammeDatesBooked(ChairopsError):
+    """A programme change touches dates that have bookings; `affected` lists those dates."""
+
+    problem = "bookings-affected"
+    status = 409
+    title = "People are booked on dates this change touches"

@@ -135,8 +135,11 @@ class Event(db.Model):
     one_booking_per_person: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
     kind: Mapped[str] = mapped_column(String(10), default="slots", server_default="slots")
+    # The recurring programme this date belongs to, if any (its sign-up opens on a schedule).
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
 
     company: Mapped[Company] = relationship(back_populates="events")
+    programme: Mapped[Programme | None] = relationship(back_populates="events")
     chairs: Mapped[list[Chair]] = relationship(
         back_populates="event", order_by="Chair.number", cascade="all, delete-orphan"
     )
@@ -447,6 +450,7 @@ MESSAGE_KINDS = (
     "line_notice",
     "line_called",
     "line_missed",
+    "next_date_opens",
 )
 # pending: waiting for send_at; sending: claimed by a dispatcher (lease); sent/delivered/
 # undelivered: Twilio's word; failed: permanent error; unknown: the request may have left,
@@ -567,3 +571,59 @@ class SendPace(db.Model):
 
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     next_at: Mapped[dt.datetime] = mapped_column(Timestamp)
+
+
+class Programme(db.Model):
+    """A recurring chair-massage day: an RFC 5545 RRULE plus the template of its events."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        CheckConstraint("chairs_count > 0", name="ck_programmes_chairs"),
+        CheckConstraint("signup_opens_days_before >= 0", name="ck_programmes_signup_days"),
+        CheckConstraint("priority_hours >= 0", name="ck_programmes_priority_hours"),
+        CheckConstraint("monthly_cap IS NULL OR monthly_cap > 0", name="ck_programmes_monthly_cap"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    location: Mapped[str] = mapped_column(String(200))
+    room: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_time: Mapped[dt.time] = mapped_column(Time)
+    end_time: Mapped[dt.time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer)
+    chairs_count: Mapped[int] = mapped_column(Integer)
+    # The recurrence: an RRULE line, its first day, and the days it skips.
+    rrule: Mapped[str] = mapped_column(String(500))
+    dtstart: Mapped[dt.date] = mapped_column(Date)
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ["YYYY-MM-DD", ...]
+    publish: Mapped[bool] = mapped_column(Boolean, default=False)
+    signup_opens_days_before: Mapped[int] = mapped_column(Integer, default=7)
+    signup_opens_time: Mapped[dt.time] = mapped_column(Time, default=dt.time(9, 0))
+    # The first hours after sign-up opens are for people who did not have the previous date.
+    priority_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # Massages one phone may have per calendar month across the programme; NULL means no cap.
+    monthly_cap: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    company: Mapped[Company] = relationship()
+    events: Mapped[list[Event]] = relationship(back_populates="programme", order_by="Event.date")
+
+
+class PriorityTurnaway(db.Model):
+    """A number refused during a programme date's priority window, counted once per date."""
+
+    __tablename__ = "priority_turnaways"
+    __table_args__ = (
+        UniqueConstraint("event_id", "phone_hash", name="uq_priority_turnaways_event_phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # Only a hash: the count of distinct people is all the programme page needs.
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

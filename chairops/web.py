@@ -82,6 +82,7 @@ def _problem_name(exc: HTTPException) -> str:
 def handle_chairops_error(exc: ChairopsError):
     if wants_problem_json():
         extra = {"errors": exc.errors} if isinstance(exc, ValidationError) else {}
+        extra |= exc.extra  # e.g. ends_at of a priority window
         if getattr(exc, "next_times", None):
             extra["next_times"] = [t.start.isoformat() for t in exc.next_times]
         return problem(exc.status, exc.problem, exc.title, exc.detail, **extra)

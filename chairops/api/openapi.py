@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..messaging.listing import DEFAULT_LIMIT, MAX_LIMIT
 from ..models import MESSAGE_KINDS, MESSAGE_STATUSES
 from ..screening.rules import AREAS, CONDITIONS, LEG_SYMPTOMS, NOTE_LIMIT, PRESSURES
-from . import openapi_outcomes
+from . import openapi_outcomes, openapi_programmes
 from .line_openapi import PATHS as LINE_PATHS
 
 
@@ -670,9 +670,9 @@ def spec() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "chairops API", "version": "1"},
-        "paths": _with_edge_problems(PATHS | LINE_PATHS),
+        "paths": _with_edge_problems(PATHS | LINE_PATHS | openapi_programmes.PATHS),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | openapi_programmes.SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -17,7 +17,13 @@ from ..booking.service import (
     event_with_times,
 )
 from ..coordinator.service import roster, roster_counts
-from ..errors import ChairopsError, EventNotFound, ScheduleConflict, ValidationError
+from ..errors import (
+    ChairopsError,
+    EventNotFound,
+    PriorityWindow,
+    ScheduleConflict,
+    ValidationError,
+)
 from ..events.changes import DETAILS, change_schedule, update_details
 from ..events.service import (
     create_event,
@@ -183,7 +189,11 @@ def public_claim(share_token: str):
         sms_consent=body.get("sms_consent", False),
         email=body.get("email"),
     )
-    booking, token = claim_slot(db.session, event, claim, utcnow(), texts=text_settings())
+    try:
+        booking, token = claim_slot(db.session, event, claim, utcnow(), texts=text_settings())
+    except PriorityWindow:
+        db.session.commit()  # keep the count of people the priority window turned away
+        raise
     body = booking_json(booking, token)  # before commit, so nothing is loaded again after it
     db.session.commit()
     return jsonify(booking=body), 201

@@ -24,6 +24,7 @@ from ..messaging import notify
 from ..messaging import rules as text_rules
 from ..messaging import texts as wording
 from ..models import Booking, Chair, Event, Slot, Timestamp
+from ..seating import fairness
 from ..seating.availability import (
     TimeOption,
     free_slots_by_chair_load,
@@ -144,6 +145,7 @@ def claim_slot(
         except ValidationError as start_error:
             errors |= start_error.errors
         raise ValidationError(errors) from None
+    fairness.check_turn(session, event, phone, now)  # a programme's priority window, monthly cap
     # No "already booked?" query first: the unique indexes answer that as the booking is added.
     booking, token = new_booking(
         event, name, phone, now, sms_consent=claim.sms_consent, email=email

@@ -20,6 +20,8 @@ from .. import waitlist
 from ..errors import (
     AlreadyBooked,
     AlreadyWaiting,
+    MonthlyCapReached,
+    PriorityWindow,
     SignupClosed,
     SlotTaken,
     ValidationError,
@@ -28,6 +30,7 @@ from ..errors import (
 from ..extensions import change_limit, db
 from ..formatting import hour_label
 from ..models import utcnow
+from ..seating import fairness
 from ..seating.availability import signup_open, time_options
 from ..web import text_settings
 from .calendar import booking_ics
@@ -64,7 +67,7 @@ def event_page(share_token: str):
     event, options = event_with_times(db.session, share_token, now)
     if event.kind == "line":  # the poster's QR code leads here: a walk-up line is joined instead
         return redirect(url_for("walkup.join_page", share_token=share_token), 303)
-    page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None}
+    page: dict = {"values": {}, "errors": {}, "notice": None, "nearest": None, "held_until": None}
     status = 200
     if form.validate_on_submit():
         values = request.form.to_dict()
@@ -78,6 +81,7 @@ def event_page(share_token: str):
     if form.is_submitted():
         options = time_options(db.session, event, now)  # the claim changed what is free
     free = page["nearest"] or [o for o in options if o.available > 0]
+    opens = event.signup_opens_at  # a programme's date opens on a schedule: say when
     return render_template(
         "booking/event.html",
         event=event,
@@ -86,6 +90,8 @@ def event_page(share_token: str):
         open=signup_open(event, now),
         full=not any(o.available for o in options),
         waitlist_open=waitlist.waitlist_open(db.session, event, now, options),
+        signup_opens=opens if opens and now < opens else None,
+        priority_until=fairness.window_end(db.session, event, now),
         **page,
     ), status
 
@@ -104,6 +110,10 @@ def _join_from_form(event, values: dict, now, page: dict) -> str | int:
         db.session.rollback()
         page["errors"] = exc.errors
         return 422
+    except MonthlyCapReached as exc:
+        db.session.rollback()
+        page["notice"] = exc.detail
+        return 409
     except (WaitlistClosed, AlreadyWaiting, AlreadyBooked) as exc:
         db.session.rollback()
         page["notice"] = {
@@ -141,6 +151,14 @@ def _claim_from_form(event, values: dict, now, page: dict) -> str | int:
     except AlreadyBooked:
         db.session.rollback()
         page["notice"] = "This number already has a booking here. Use the link in your text."
+        return 409
+    except PriorityWindow as exc:
+        db.session.commit()  # keep the count of people the priority window turned away
+        page["held_until"] = exc.ends_at  # the page says when, and offers the line
+        return 409
+    except MonthlyCapReached as exc:
+        db.session.rollback()
+        page["notice"] = exc.detail
         return 409
 
 

@@ -222,3 +222,9 @@ def booking_dropped(brand: str, title: str, at: str, signup_url: str | None) -> 
         ),
         event=event,
     )
+
+
+def next_date_opens(brand: str, missed: str, day: str, opens: str | None, url: str) -> str:
+    """To someone the waitlist did not seat: when the programme's next date opens for sign-up."""
+    when = f"opens {opens}" if opens else "is open now"
+    return f"{brand}: sorry we had no chair for you on {missed}. Sign-up for {day} {when}: {url}"

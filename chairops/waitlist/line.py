@@ -25,6 +25,7 @@ from ..errors import (
 from ..messaging import notify, texts
 from ..messaging.outbox import enqueue
 from ..models import LIVE_WAITLIST_STATUSES, Event, Slot, WaitlistEntry
+from ..seating import fairness
 from ..seating.availability import signup_open, time_options
 from ..seating.seats import Claim, holds_booking, validate_person
 from ..tokens import hash_token, same_hash
@@ -76,7 +77,10 @@ def join(
         errors = exc.errors | errors
     if errors:
         raise ValidationError(errors)
-    if not waitlist_open(session, event, now):
+    fairness.check_cap(session, event, phone)  # a programme's cap of massages a month
+    # Someone a programme's priority window holds back may wait in line while chairs are free.
+    held = fairness.held_back(session, event, phone, now)
+    if not held and not waitlist_open(session, event, now):
         raise WaitlistClosed("A chair is free: book it instead of waiting.")
     if holds_booking(session, event.id, phone):
         raise AlreadyBooked("This number already has a booking at this event.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,13 @@ from ..messaging import notify, texts
 from ..messaging.outbox import enqueue
 from ..messaging.rules import QUIET_END, QUIET_START
 from ..models import LIVE_WAITLIST_STATUSES, Booking, Chair, Event, OptOut, Slot, WaitlistEntry
-from ..seating.availability import RUNNING, active_slot_ids, event_running, held_slot_ids
+from ..seating import fairness
+from ..seating.availability import (
+    RUNNING,
+    active_slot_ids,
+    event_running,
+    held_slot_ids,
+)
 from ..seating.seats import new_booking, seat_in_first_free
 from ..tokens import hash_token
 from . import rules
@@ -136,6 +142,7 @@ def offer_free_slots(
     if not free:
         return []
     stopped = select(OptOut.phone)
+    held = fairness.held_back_phones(session, event, now)  # they wait for the priority window
     line = list(
         session.scalars(
             select(WaitlistEntry)
@@ -143,6 +150,7 @@ def offer_free_slots(
                 WaitlistEntry.event_id == event.id,
                 WaitlistEntry.status == "waiting",
                 WaitlistEntry.phone.not_in(stopped),
+                WaitlistEntry.phone.not_in(held) if held is not None else true(),
             )
             .order_by(WaitlistEntry.position, WaitlistEntry.id)
             .limit(len(free))

@@ -11,8 +11,9 @@ Create Date: 2026-11-30 03:18:16.639071
 from alembic import op
 import sqlalchemy as sa
 
+# The kinds as the revision before left them (the two-day "followup" text included).
 OLD_KINDS = ("confirmation", "reminder", "up_next", "tips", "event_changed", "event_cancelled",
-             "waitlist_offer", "reply")
+             "waitlist_offer", "reply", "followup")
 NEW_KINDS = OLD_KINDS + ("line_notice", "line_called", "line_missed")
 
 

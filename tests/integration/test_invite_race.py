@@ -14,8 +14,9 @@ from chairops.team.invites import accept_invite, create_invite, invite_by_token
 PASSWORD = "a long new password"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def backend():
+    # autouse: the app fixture only uses PostgreSQL when `backend` is among the test's fixtures.
     return "postgresql"
 
 

@@ -14,8 +14,9 @@ from chairops.seating.availability import time_options
 from tests.factories import phone
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def backend():
+    # autouse: the app fixture only uses PostgreSQL when `backend` is among the test's fixtures.
     return "postgresql"
 
 

@@ -16,8 +16,9 @@ from chairops.models import Booking, WaitlistEntry
 from tests.integration.test_waitlist import CFG, cancel_with_line
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def backend():
+    # autouse: the app fixture only uses PostgreSQL when `backend` is among the test's fixtures.
     return "postgresql"
 
 

@@ -113,6 +113,7 @@ def test_openapi_describes_exactly_the_api_routes(app, client):
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi":
             path = rule.rule.replace("<int:", "<").replace("<event_id>", "{id}")
             path = path.replace("<booking_id>", "{id}")
+            path = path.replace("<programme_id>", "{id}")
             path = path.replace("<", "{").replace(">", "}")
             served |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert described == served

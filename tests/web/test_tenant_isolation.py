@@ -23,12 +23,14 @@ from chairops.models import (
     Invite,
     LineEntry,
     Message,
+    Programme,
     Screen,
     Slot,
     User,
     WaitlistEntry,
     utcnow,
 )
+from chairops.programmes.service import create_programme, validate_programme
 from chairops.screening.service import submit_screen
 from chairops.team.invites import create_invite
 from chairops.tokens import hash_token
@@ -65,7 +67,13 @@ ARGUMENTS = {
     "message_id": lambda b: [b.message_id],
     "screen_id": lambda b: [b.screened.screen.id],
     "line_entry_id": lambda b: [b.line_entry.id],
+    "programme_id": lambda b: [b.programme.id],
 }
+BRAVO_PROGRAMME = {
+    "title": "Bravo monthly", "location": "1 Bravo Way", "start_time": "10:00",
+    "end_time": "11:00", "chairs": 1, "slot_minutes": 15, "buffer_minutes": 5,
+    "rrule": "FREQ=MONTHLY;BYDAY=1TU;COUNT=2", "dtstart": "2031-01-01", "publish": True,
+}  # fmt: skip
 R5 = {
     "pain_areas": ["lower_back"], "low_back_pain": 8, "new_or_different": False,
     "leg_symptoms": "none", "red_flags": False, "conditions": [], "pressure": "firm",
@@ -86,6 +94,7 @@ class CompanyB:
     invite: Invite
     message_id: int
     line_entry: LineEntry | None = None
+    programme: Programme | None = None
 
 
 @pytest.fixture
@@ -120,6 +129,8 @@ def b(make, session) -> CompanyB:
     session.commit()
     in_line, _ = join(session, line, Joiner("Bo Bravo", phone(4), True), now, LineSettings())
     call_next(session, line.chairs[0], now, LineSettings())
+    monthly = validate_programme(BRAVO_PROGRAMME | {"timezone": company.timezone})
+    programme = create_programme(session, company, monthly, coordinator, now)
     session.commit()
     return CompanyB(
         company,
@@ -133,6 +144,7 @@ def b(make, session) -> CompanyB:
         invite,
         message.id,
         in_line,
+        programme,
     )
 
 
@@ -172,6 +184,7 @@ def snapshot(session, b: CompanyB) -> dict:
         "users": rows(*User.__table__.c, where=User.id.in_([b.coordinator.id, b.therapist.id])),
         "invites": rows(*Invite.__table__.c, where=Invite.company_id == b.company.id),
         "messages": rows(*Message.__table__.c, where=Message.event_id.in_(event_ids)),
+        "programmes": rows(*Programme.__table__.c, where=Programme.company_id == b.company.id),
         "audit": sorted(
             (e.action, e.subject_type, e.subject_id)
             for e in session.scalars(select(AuditEntry))
@@ -250,6 +263,8 @@ def test_coordinator_a_gets_404_on_every_route_naming_company_b(app, session, a,
         f"POST /staff/team/users/{b.coordinator.id}/deactivate",
         f"POST /tablet/bookings/{b.screened.id}/status",
         "POST /staff/team/invites",
+        f"PATCH /api/v1/programmes/{b.programme.id}",
+        f"POST /staff/programmes/{b.programme.id}/edit",
     ):
         assert must in walked
     _, event, pages, api = a

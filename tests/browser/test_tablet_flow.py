@@ -93,7 +93,8 @@ def tap_action(page: Page, row, name: str):
     """One tap on a row's action button; the form posts (without a reload since issue 11)."""
     with page.expect_response(lambda r: r.request.method == "POST"):
         row.get_by_role("button", name=name, exact=True).tap()
-    expect(page.locator("#queue")).to_be_visible()
+    # The script swaps the new queue in once the answer is read: wait for it, not a fixed time.
+    expect(page.locator("#queue .queue-col")).to_be_visible()
 
 
 def book_through_api(base_url: str, event, hhmm: str, name: str, phone: str) -> dict:

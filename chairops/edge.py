@@ -77,6 +77,10 @@ def number_problem(value: str, is_id: bool) -> str | None:
     return None
 
 
+# A page number past the end is "no such page" (404) from the page itself, whatever its size.
+PAGE_FIELDS = frozenset({"page"})
+
+
 def _is_id_field(name: str) -> bool:
     return name.endswith(("_id", "_ids")) or name in ("id", "before", "limit")
 
@@ -89,7 +93,8 @@ def check_fields() -> None:
             if text_problem(name):
                 errors.setdefault("field", text_problem(name))
                 continue
-            why = text_problem(value) or number_problem(value, is_query or _is_id_field(name))
+            is_id = _is_id_field(name) or (is_query and name not in PAGE_FIELDS)
+            why = text_problem(value) or number_problem(value, is_id)
             if why:
                 errors.setdefault(name, why)
     if errors:

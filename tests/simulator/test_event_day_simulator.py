@@ -65,10 +65,16 @@ def _tips_due(f: Facts) -> dt.datetime:
     return f.ended + dt.timedelta(minutes=AFTERCARE_MINUTES)
 
 
+def _followup_due(f: Facts) -> dt.datetime:
+    return f.ended + dt.timedelta(hours=FOLLOWUP_HOURS)
+
+
 # The table of rules: for each kind, the window its send time must fall in (earliest, latest,
 # both inclusive) and any local-hours condition. A tick is 5 minutes on the event's morning and
 # an hour otherwise, so "within the hour" is how late a text due off the busy hours may go.
 HOUR = dt.timedelta(hours=1)
+FOLLOWUP_HOURS = 48  # FOLLOWUP_DELAY_HOURS, the default the simulated app runs with
+AFTERWARDS = ("tips", "followup")  # the only texts that go after a booking has ended
 WINDOWS = {
     # kind: (earliest, latest, local-hours condition)
     "confirmation": (  # at once: it answers the person's own booking, whatever the hour
@@ -89,6 +95,12 @@ WINDOWS = {
     "tips": (  # completion plus the aftercare delay, held to quiet hours (also at send time)
         _tips_due,
         lambda f: hold_to_quiet_hours(_tips_due(f) + HOUR, f.day.tz) + dt.timedelta(minutes=5),
+        lambda f: _quiet_ok(f.message.sent_at, f.day.tz),
+    ),
+    "followup": (  # the two-day lower-back question: completion plus its delay, in quiet hours,
+        # sent at a later tick (every 3 hours on days other than the event's)
+        _followup_due,
+        lambda f: hold_to_quiet_hours(_followup_due(f) + 3 * HOUR, f.day.tz) + 3 * HOUR,
         lambda f: _quiet_ok(f.message.sent_at, f.day.tz),
     ),
     "waitlist_offer": (  # when the chair was freed (or texting hours began), before it lapses
@@ -132,14 +144,14 @@ def check_the_day(session, sim: Simulator) -> int:
         assert hours_ok(f), where
 
     # For every booking: exactly one confirmation (walk-ins get no texts), nothing after it
-    # ended but the tips, nothing after someone's "in the chair" but tips.
+    # ended but the tips and the two-day question, nothing after "in the chair" but those.
     for booking in bookings:
         own = [m for m in sent if m.booking_id == booking.id]
         kinds = Counter(m.kind for m in own)
         expected_confirmations = 0 if booking.walk_in else 1
         assert kinds["confirmation"] == expected_confirmations, (booking.name, kinds)
         for message in own:
-            if message.kind == "tips":
+            if message.kind in AFTERWARDS:
                 continue
             if booking.id in ended:
                 assert message.sent_at <= ended[booking.id], (booking.name, message.kind)

@@ -178,7 +178,9 @@ def test_any_query_is_answered_200_or_422_naming_only_what_was_given(client, adm
     response = client.get(f"/api/v1/messages?{urlencode(params)}", headers=bearer(admin))
     assert response.status_code in (200, 422), response.data
     if response.status_code == 422:
-        assert set(response.json["errors"]) <= set(params) - {"x"}
+        # An unknown parameter is ignored, unless its value cannot be read at all (a NUL byte,
+        # a broken character): the edge refuses those in any field, and names it (issue 12).
+        assert set(response.json["errors"]) <= set(params)
 
 
 def test_cursors_round_trip_to_the_microsecond():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -58,7 +59,10 @@ def test_the_after_score_answers_any_json(client, admin_and_booking, body):
     response = client.put(f"/api/v1/bookings/{booking.id}/pain-after", json=body, headers=auth)
     assert_answered(response)
     if response.status_code == 422:
-        assert "score" in response.json["errors"] or "body" in response.json["errors"]
+        named = {re.split(r"[.\[]", field)[0] for field in response.json["errors"]}
+        # The score, or a part of the body the edge could not read (issue 12), by its path.
+        given = set(body) if isinstance(body, dict) else set()
+        assert named and named <= {"score", "body"} | given, response.json["errors"]
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 Whether an event is over depends on its own zone and hours (rules.event_ended). SQL cannot
 tell that portably, so the database splits events by date: those dated before
-rules.surely_over_before(now) are over everywhere; the few after it (coming up, or just over)
+surely_over_before(now) are over everywhere; the few after it (coming up, or just over)
 are read whole and split in Python. Past events are newest first: date, start, then id, so
 pages are stable.
 """
@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts.reach import scoped_events
+from ..eventday.rules import surely_over_before
 from ..models import Event, User
 from . import rules
 
@@ -33,7 +34,7 @@ def recent_and_coming(
     """(events not over yet, soonest first; events of the last days that are over, newest first)."""
     events = session.scalars(
         _visible(user)
-        .where(Event.date >= rules.surely_over_before(now))
+        .where(Event.date >= surely_over_before(now))
         .order_by(Event.date, Event.start_time, Event.id)
     )
     coming, over = [], []
@@ -45,7 +46,7 @@ def recent_and_coming(
 
 def older_count(session: Session, user: User, now: dt.datetime) -> int:
     """How many events are dated before the last few days (all of them over)."""
-    query = scoped_events(user).where(Event.date < rules.surely_over_before(now))
+    query = scoped_events(user).where(Event.date < surely_over_before(now))
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
@@ -62,7 +63,7 @@ def past_events(
     head = just_over[offset:end]
     older = (
         _visible(user)
-        .where(Event.date < rules.surely_over_before(now))
+        .where(Event.date < surely_over_before(now))
         .order_by(*NEWEST_FIRST)
         .offset(max(0, offset - len(just_over)))
         .limit(None if limit is None else limit - len(head))

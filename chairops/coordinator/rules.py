@@ -103,15 +103,6 @@ def event_ended(day: dt.date, end: dt.time, tz: str, now: dt.datetime) -> bool:
     return now >= dt.datetime.combine(day, end, tzinfo=ZoneInfo(tz))
 
 
-def surely_over_before(now: dt.datetime) -> dt.date:
-    """Events dated before this day have ended, whatever their zone and hours.
-
-    No zone is more than 12 hours behind UTC, so an event's local day is over 36 hours after
-    the same day starts in UTC; two days before `now`'s UTC day leaves a margin of a day.
-    """
-    return now.astimezone(dt.UTC).date() - dt.timedelta(days=2)
-
-
 class Page(NamedTuple):
     """One page of a list that is `total` items long, pages numbered from 1."""
 

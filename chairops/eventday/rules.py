@@ -85,3 +85,12 @@ def days_around(now: dt.datetime) -> tuple[dt.date, dt.date]:
     """The dates that are 'today' somewhere on Earth at `now` (UTC-12 to UTC+14)."""
     utc = now.astimezone(dt.UTC)
     return (utc - dt.timedelta(hours=12)).date(), (utc + dt.timedelta(hours=14)).date()
+
+
+def surely_over_before(now: dt.datetime) -> dt.date:
+    """Events dated before this day have ended, whatever their zone and hours.
+
+    No zone is more than 12 hours behind UTC, so an event's local day is over 36 hours after
+    the same day starts in UTC; two days before `now`'s UTC day leaves a margin of a day.
+    """
+    return now.astimezone(dt.UTC).date() - dt.timedelta(days=2)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import AlreadyBooked, OfferGone
+from ..eventday.rules import surely_over_before
 from ..messaging import notify, texts
 from ..messaging.outbox import enqueue
 from ..messaging.rules import QUIET_END, QUIET_START
@@ -235,6 +236,12 @@ def tick(session: Session, now: dt.datetime, cfg: notify.TextSettings) -> int:
     expire_offers(session, now)
     waiting_events = select(WaitlistEntry.event_id).where(WaitlistEntry.status == "waiting")
     events = session.scalars(
-        select(Event).where(Event.id.in_(waiting_events), Event.status.in_(RUNNING))
+        select(Event).where(
+            Event.id.in_(waiting_events),
+            Event.status.in_(RUNNING),
+            # Events left running by mistake (or from before the clock completed them) are
+            # over whatever their zone: the tick stays as small as the events still to come.
+            Event.date >= surely_over_before(now),
+        )
     )
     return sum(len(offer_free_slots(session, event, now, cfg)) for event in events)

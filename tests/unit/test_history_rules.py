@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chairops.coordinator import rules
+from chairops.eventday.rules import surely_over_before
 from chairops.models import BOOKING_STATUSES
 
 # Every zone the machine knows, the far west (UTC-12) and far east (UTC+14) included.
@@ -25,7 +26,7 @@ INSTANTS = st.datetimes(
     end=st.times(),
 )
 def test_an_event_dated_before_the_unsure_days_is_over_in_every_zone(now, zone, days_before, end):
-    day = rules.surely_over_before(now) - dt.timedelta(days=days_before)
+    day = surely_over_before(now) - dt.timedelta(days=days_before)
     assert rules.event_ended(day, end, zone, now)
 
 
@@ -43,7 +44,7 @@ def test_an_event_dated_before_the_unsure_days_is_over_in_every_zone(now, zone, 
 def test_the_unsure_days_hold_events_on_both_sides_of_now(zone, day_offset, end, ended):
     now = dt.datetime(2026, 12, 3, 5, 0, tzinfo=dt.UTC)
     day = dt.date(2026, 12, 3) + dt.timedelta(days=day_offset)
-    assert day >= rules.surely_over_before(now)  # so the dashboard decides it in Python
+    assert day >= surely_over_before(now)  # so the dashboard decides it in Python
     assert rules.event_ended(day, end, zone, now) is ended
 
 

@@ -208,9 +208,12 @@ def test_portrait_is_one_column_with_big_buttons(
     tap_action(page, page.locator(f"li.q-row#booking-{gail.id}"), "Check in")
     assert status_of(session, gail.id) == "checked_in"
 
-    queue = page.locator(".queue-col").bounding_box()
-    card = page.locator(".card-col").bounding_box()
-    assert abs(queue["x"] - card["x"]) < 1, "the card sits beside the queue, not below it"
+    # Both boxes in one script turn: the live poll may swap the queue in between two reads.
+    queue, card = page.evaluate(
+        "() => ['.queue-col', '.card-col'].map("
+        "s => document.querySelector(s).getBoundingClientRect().toJSON())"
+    )
+    assert abs(queue["x"] - card["x"]) < 1, "the card sits below the queue, not beside it"
     assert card["y"] >= queue["y"] + queue["height"] - 1
     assert queue["width"] > PORTRAIT["width"] * 0.85
     assert_fits(page)

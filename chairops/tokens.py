@@ -16,6 +16,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def link_digest(token: object) -> str | None:
+    """The hash to look a link's token up by, or None when the text cannot be one of ours."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return None
+    return hash_token(token)
+
+
 def same_hash(stored: str | None, digest: str) -> bool:
     """Constant-time comparison of a stored hash with a computed one."""
     return hmac.compare_digest(stored or "", digest)

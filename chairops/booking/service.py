@@ -39,7 +39,7 @@ from ..seating.seats import (
     seat_in_first_free,
     validate_person,
 )
-from ..tokens import hash_token, same_hash
+from ..tokens import link_digest, same_hash
 from . import claim_sql
 
 TAKEN = "Someone just took the last chair at that time."
@@ -92,9 +92,9 @@ def _event_with_times_statement():
 
 def booking_by_token(session: Session, token: str) -> Booking:
     """The booking behind a manage token, or BookingNotFound."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    digest = link_digest(token)
+    if digest is None:
         raise BookingNotFound("This link does not match a booking.")
-    digest = hash_token(token)
     booking = session.scalar(select(Booking).where(Booking.manage_token_hash == digest))
     if booking is None or not same_hash(booking.manage_token_hash, digest):
         raise BookingNotFound("This link does not match a booking.")

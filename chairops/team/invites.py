@@ -13,7 +13,7 @@ from ..accounts.service import create_user
 from ..audit import record as audit
 from ..errors import InviteGone, InviteNotFound, NotFound, ValidationError
 from ..models import INVITE_ROLES, Company, Invite, User
-from ..tokens import hash_token
+from ..tokens import hash_token, link_digest
 from .service import NAME_LIMIT
 
 DEFAULT_TTL = dt.timedelta(hours=72)
@@ -120,10 +120,11 @@ def _gone_detail(invite: Invite, status: str) -> str:
 
 def invite_by_token(session: Session, token: str, now: dt.datetime) -> Invite:
     """The pending invite behind a link; InviteNotFound or InviteGone (410) otherwise."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    digest = link_digest(token)
+    if digest is None:
         raise InviteNotFound("This invite link is not valid. Check that you copied all of it.")
     # Looking up the hash, not the token, keeps the comparison free of timing leaks.
-    invite = session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+    invite = session.scalar(select(Invite).where(Invite.token_hash == digest))
     if invite is None:
         raise InviteNotFound("This invite link is not valid. Check that you copied all of it.")
     status = invite_status(invite, now)

@@ -28,7 +28,7 @@ from ..models import LIVE_WAITLIST_STATUSES, Event, Slot, WaitlistEntry
 from ..seating import fairness
 from ..seating.availability import signup_open, time_options
 from ..seating.seats import Claim, holds_booking, validate_person
-from ..tokens import hash_token, same_hash
+from ..tokens import hash_token, link_digest, same_hash
 
 
 class Joiner(NamedTuple):
@@ -117,9 +117,9 @@ def place_url(cfg: notify.TextSettings, token: str) -> str:
 
 def entry_by_token(session: Session, token: str) -> WaitlistEntry:
     """The entry behind a waitlist link or an offer link, or WaitlistNotFound."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    digest = link_digest(token)
+    if digest is None:
         raise WaitlistNotFound("This link does not match a place on a waitlist.")
-    digest = hash_token(token)
     entry = session.scalar(
         select(WaitlistEntry)
         .options(joinedload(WaitlistEntry.event).joinedload(Event.company))

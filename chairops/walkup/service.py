@@ -20,7 +20,7 @@ from ..models import Booking, Event, LineEntry, Message
 from ..screening.rules import Answers, InvalidAnswers, Outcome, evaluate
 from ..screening.service import stored_outcome
 from ..seating.seats import NAME_LIMIT, Claim, validate_person
-from ..tokens import hash_token, same_hash
+from ..tokens import hash_token, link_digest, same_hash
 from . import rules
 
 
@@ -186,9 +186,9 @@ def _settle_finished(session: Session, event_id: int, phone: str, now: dt.dateti
 
 def entry_by_token(session: Session, token: str) -> LineEntry:
     """The entry behind a place link, or LineEntryNotFound."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    digest = link_digest(token)
+    if digest is None:
         raise LineEntryNotFound("This link does not match a place in a line.")
-    digest = hash_token(token)
     entry = session.scalar(
         select(LineEntry)
         .options(joinedload(LineEntry.event).joinedload(Event.company))

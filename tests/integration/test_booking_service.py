@@ -10,12 +10,12 @@ from chairops.booking.service import (
     booking_by_token,
     cancel_booking,
     claim_slot,
-    hash_token,
     move_booking,
 )
 from chairops.errors import AlreadyBooked, BookingNotFound, SignupClosed, SlotTaken, ValidationError
 from chairops.models import Booking, utcnow
 from chairops.seating.availability import time_options
+from chairops.tokens import hash_token
 from tests.factories import phone
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -136,6 +136,11 @@ def observances(zone: str, around: dt.date) -> list[Observance]:
     yearly = _yearly(tz, around.year)
     if yearly:
         return yearly
-    first_year = around.year - 1
-    near = [c for y in range(first_year, around.year + 2) for c in changes_in(tz, y)]
-    return [_standing(tz, dt.datetime(first_year - 1, 12, 1))] + [_observance(c) for c in near]
+    start = dt.datetime(around.year - 2, 12, 1)  # the zone as it stands then, every change after
+    near = [
+        change
+        for year in range(start.year, around.year + 2)
+        for change in changes_in(tz, year)
+        if change.local > start
+    ]
+    return [_standing(tz, start)] + [_observance(c) for c in near]

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chairops.booking.calendar import zone_component
@@ -33,6 +33,9 @@ ZONES = [
 
 
 @settings(max_examples=150, deadline=None)
+# Found by this test: a change in the December before the listed years (Morocco's clocks going
+# back to +01 after Ramadan 2033) was left out, so most of 2034 read an hour off.
+@example(zone="Africa/Casablanca", day=dt.date(2035, 1, 1), shift=-82681)
 @given(
     zone=st.sampled_from(ZONES),
     day=st.dates(dt.date(2025, 1, 1), dt.date(2036, 12, 31)),

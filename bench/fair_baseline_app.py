@@ -4,13 +4,14 @@ bench/baseline_app.py is the bare floor: one INSERT ... SELECT, no texts, no wai
 balancing, no held slots. This app does what the real claim does in the database: the
 availability read joins the event as the app's does, and a claim runs the very statement of
 chairops/booking/claim_sql.py (least-used chair, held slots skipped, the booker taken off the
-waitlist, three texts written) with bodies worded by plain string formatting. It validates the
-phone with phonenumbers, as the app does, since that is work every real claim needs. What it
-leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the app's
-Python around them.
+waitlist, three texts written) with bodies worded by plain string formatting. Like the app, it
+reads availability outside a transaction (psycopg forgets prepared statements on ROLLBACK). It
+validates the phone with phonenumbers, as the app does, since that is work every real claim needs.
+What it leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the
+app's Python around them.
 
 Served by gunicorn (`gunicorn --pythonpath bench fair_baseline_app:app`) with DATABASE_URL set;
-each worker keeps one psycopg 3 connection, a transaction per request.
+each worker keeps one psycopg 3 connection, a transaction per claim.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ JOIN companies c ON c.id = e.company_id
 LEFT JOIN (
     SELECT s.starts_at, s.ends_at, sum(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END) AS free
     FROM slots s
-    LEFT JOIN bookings b ON b.slot_id = s.id AND b.status IN {ACTIVE}
+    LEFT JOIN bookings b ON b.event_id = s.event_id AND b.slot_id = s.id AND b.status IN {ACTIVE}
     WHERE s.event_id = (SELECT id FROM events WHERE share_token = %(token)s)
       AND s.starts_at > %(now)s
       AND s.id NOT IN (
@@ -90,8 +91,11 @@ def problem(start_response, status: int, name: str, detail: str):
 def availability(start_response, token: str):
     now = dt.datetime.now(dt.UTC)
     conn = connection()
-    rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
-    conn.rollback()
+    conn.autocommit = True  # one statement, no transaction: as the app reads (web.py)
+    try:
+        rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
+    finally:
+        conn.autocommit = False
     if not rows or rows[0][1] == "draft":
         return problem(start_response, 404, "event-not-found", "No event matches this link.")
     times = [

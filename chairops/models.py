@@ -479,13 +479,12 @@ class Message(db.Model):
         Index("ix_messages_due", "status", "send_at"),
         Index("ix_messages_booking", "booking_id"),
         Index("ix_messages_listed", "send_at", "id"),  # the outbox, newest first
-        # A number's first text carries the STOP line: enqueue asks whether "to" has any.
-        Index("ix_messages_to", "to"),
         # The admin's outbox filtered to one event or one kind, newest first (a rare kind would
         # otherwise scan every text). Status has ix_messages_due.
         Index("ix_messages_event_send_at", "event_id", "send_at", "id"),
         Index("ix_messages_kind_send_at", "kind", "send_at", "id"),
-        # The sending limits count claimed texts per number, per event and in all (limits.py).
+        # The sending limits count claimed texts per number, per event and in all (limits.py);
+        # the first also answers enqueue's "has this number had a text?" (the STOP line).
         Index("ix_messages_to_claimed", "to", "claimed_at"),
         Index("ix_messages_event_claimed", "event_id", "claimed_at"),
         Index("ix_messages_claimed", "claimed_at"),

@@ -55,6 +55,34 @@ def checkin_lead() -> dt.timedelta:
     return dt.timedelta(minutes=current_app.config["CHECKIN_LEAD_MINUTES"])
 
 
+def reads_without_transaction() -> None:
+    """Run this request's statements in autocommit mode: it only reads, one statement each.
+
+    A read needs no BEGIN and no ROLLBACK, and a ROLLBACK costs more than its round trip:
+    psycopg forgets its prepared statements on every ROLLBACK (and deallocates them), so a
+    read ending in one is planned anew by PostgreSQL each time. A request whose session is
+    already in a transaction keeps it.
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def end_refused_change() -> None:
+    """End the transaction of a change the service refused before writing anything (a chair
+    taken, a number already booked), and read what the answer shows outside a transaction.
+
+    COMMIT ends a transaction that wrote nothing just as ROLLBACK would, but psycopg forgets its
+    prepared statements on every ROLLBACK and PostgreSQL would plan the next claims anew. A
+    session holding unwritten objects is rolled back all the same.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
+        return
+    session.commit()
+    reads_without_transaction()
+
+
 def wants_problem_json() -> bool:
     """API and webhook paths answer in problem JSON; pages answer in HTML."""
     return request.path.startswith("/api/")

@@ -18,10 +18,12 @@ from ..booking.service import (
 )
 from ..coordinator.service import roster, roster_counts
 from ..errors import (
+    AlreadyBooked,
     ChairopsError,
     EventNotFound,
     PriorityWindow,
     ScheduleConflict,
+    SlotTaken,
     ValidationError,
 )
 from ..events.changes import DETAILS, change_schedule, update_details
@@ -44,7 +46,15 @@ from ..tablet.service import (
     queue_etag,
     set_status,
 )
-from ..web import checkin_lead, no_store, problem, public_url, text_settings
+from ..web import (
+    checkin_lead,
+    end_refused_change,
+    no_store,
+    problem,
+    public_url,
+    reads_without_transaction,
+    text_settings,
+)
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,6 +111,7 @@ def openapi():
 @bp.get("/public/events/<share_token>")
 def public_event(share_token: str):
     now = utcnow()
+    reads_without_transaction()
     event, options = event_with_times(db.session, share_token, now)
     return jsonify(
         event={
@@ -193,6 +204,9 @@ def public_claim(share_token: str):
         booking, token = claim_slot(db.session, event, claim, utcnow(), texts=text_settings())
     except PriorityWindow:
         db.session.commit()  # keep the count of people the priority window turned away
+        raise
+    except (SlotTaken, AlreadyBooked):
+        end_refused_change()
         raise
     body = booking_json(booking, token)  # before commit, so nothing is loaded again after it
     db.session.commit()

@@ -14,9 +14,10 @@ import json
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import Integer, String, bindparam, text
+from sqlalchemy import Boolean, Integer, String, bindparam, text
 from sqlalchemy.orm import Session
 
+from ..driversql import DriverStatement
 from ..messaging.rules import segments
 from ..models import ACTIVE_BOOKING_STATUSES, Timestamp
 
@@ -132,7 +133,7 @@ def _compact(sql: str) -> str:
     return " ".join(line for line in lines if line)
 
 
-STATEMENT = (
+STATEMENT = DriverStatement(
     text(_compact(CLAIM))
     .bindparams(
         bindparam("now", type_=Timestamp),
@@ -155,6 +156,7 @@ STATEMENT = (
         label=String,
         late_minutes=Integer,
         left_line=Integer,
+        phone_holds=Boolean,
     )
 )
 
@@ -197,4 +199,4 @@ def markers() -> tuple[str, str]:
 
 def run(session: Session, params: dict):
     """Execute the claim; one row: asked, booking_id (None if nothing was inserted), the pick."""
-    return session.execute(STATEMENT, params).one()
+    return STATEMENT.one(session, params)

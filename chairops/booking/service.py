@@ -5,11 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import String, bindparam, select, true
-from sqlalchemy.orm import Session, contains_eager, joinedload, make_transient_to_detached
+from sqlalchemy import (
+    String,
+    bindparam,
+    inspect,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import waitlist
+from ..driversql import DriverStatement
 from ..errors import (
     AlreadyBooked,
     BookingNotFound,
@@ -23,7 +33,7 @@ from ..eventday.rules import day_of
 from ..messaging import notify
 from ..messaging import rules as text_rules
 from ..messaging import texts as wording
-from ..models import Booking, Chair, Event, Slot, Timestamp
+from ..models import Booking, Chair, Company, Event, Slot, Timestamp
 from ..seating import fairness
 from ..seating.availability import (
     TimeOption,
@@ -47,46 +57,84 @@ UNKNOWN_START = "That is not one of this event's times, or it has passed."
 
 
 def event_by_share_token(session: Session, token: str) -> Event:
-    """The event behind a sign-up link, or EventNotFound."""
-    event = session.scalar(_event_statement(), {"share_token": token})
-    if event is None or event.status == "draft":
+    """The event behind a sign-up link, with its company, or EventNotFound.
+
+    Every claim starts here, so it runs lean too (driversql.py)."""
+    rows = _event_statement().rows(session, {"share_token": token})
+    if not rows or rows[0].status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
+    event = as_loaded(session, Event, _columns_of(Event, rows[0]))
+    company = as_loaded(session, Company, _columns_of(Company, rows[0], "company_"))
+    set_committed_value(event, "company", company)
     return event
 
 
 def event_with_times(
     session: Session, share_token: str, now: dt.datetime
 ) -> tuple[Event, list[TimeOption]]:
-    """The event behind a sign-up link and its times still to come, in one statement."""
-    rows = session.execute(
-        _event_with_times_statement(), {"share_token": share_token, "now": now}
-    ).all()
-    if not rows or rows[0][0].status == "draft":
+    """The event behind a sign-up link and its times still to come, in one statement.
+
+    The hottest read of a sign-up rush, so it runs lean (driversql.py): the first row holds the
+    event's columns and becomes the event, as if loaded; each other row is a time.
+    """
+    rows = _event_with_times_statement().rows(session, {"share_token": share_token, "now": now})
+    if not rows or rows[0].status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
-    options = [TimeOption(start, end, int(free)) for _, start, end, free in rows if start]
-    return rows[0][0], options
+    event = as_loaded(session, Event, _columns_of(Event, rows[0]))
+    return event, [TimeOption(r.starts_at, r.ends_at, int(r.free)) for r in rows[1:]]
+
+
+def as_loaded(session: Session, model, values: dict):
+    """An object of `model` made from column values read already, persistent in the session as
+    if a query had loaded it (columns not given load when first used); if the session holds that
+    object already, its copy wins."""
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    held = session.identity_map.get(inspect(obj).key)
+    if held is not None:
+        return held
+    session.add(obj)
+    return obj
+
+
+def _columns_of(model, row, prefix: str = "") -> dict:
+    """The model's column values in a row read by a DriverStatement, keyed `prefix` + name."""
+    return {key: getattr(row, prefix + key) for key in _column_keys(model)}
 
 
 @cache
-def _event_statement():
-    """Built once: the event behind a bound share_token, with its company."""
+def _column_keys(model) -> tuple[str, ...]:
+    return tuple(attr.key for attr in inspect(model).column_attrs)
+
+
+@cache
+def _event_statement() -> DriverStatement:
+    """Built once: the event behind a bound share_token and its company (as company_*)."""
     token = bindparam("share_token", type_=String)
-    return select(Event).options(joinedload(Event.company)).where(Event.share_token == token)
+    company = [column.label(f"company_{column.key}") for column in Company.__table__.c]
+    return DriverStatement(
+        select(Event.__table__, *company)
+        .join(Company.__table__, Company.id == Event.company_id)
+        .where(Event.share_token == token)
+    )
 
 
 @cache
-def _event_with_times_statement():
-    """Built once: the event (with its company) and its times, for bound share_token and now."""
+def _event_with_times_statement() -> DriverStatement:
+    """Built once: a row of the event's columns, then a row per time, for share_token and now.
+
+    The event's columns come once, not repeated beside every time (UNION ALL: the time rows
+    carry NULL there, the event row NULL times, and sorts first).
+    """
     token = bindparam("share_token", type_=String)
     event_id = select(Event.id).where(Event.share_token == token).scalar_subquery()
     times = times_query(event_id, bindparam("now", type_=Timestamp)).subquery()
-    return (
-        select(Event, times.c.starts_at, times.c.ends_at, times.c.free)
-        .join(Event.company)
-        .options(contains_eager(Event.company))
-        .outerjoin(times, true())
-        .where(Event.share_token == token)
-        .order_by(times.c.starts_at)
+    columns = Event.__table__.c
+    no_time = [type_coerce(null(), column.type).label(column.key) for column in times.c]
+    event_row = select(*columns, *no_time).where(Event.share_token == token)
+    time_rows = select(*(null().label(column.key) for column in columns), *times.c)
+    return DriverStatement(
+        union_all(event_row, time_rows).order_by(literal_column("starts_at").nulls_first())
     )
 
 
@@ -241,20 +289,16 @@ def _adopt(session: Session, event: Event, booking: Booking, row) -> None:
     """Make the inserted booking, its slot and chair persistent objects without reading them."""
     booking.id, booking.slot_id = row.booking_id, row.slot_id
     booking.revision, booking.previous_status, booking.updated_at = 0, None, booking.created_at
-    slot = Slot(
-        id=row.slot_id, event_id=event.id, chair_id=row.chair_id,
-        starts_at=row.starts_at, ends_at=row.ends_at,
-    )  # fmt: skip
-    chair = Chair(
-        id=row.chair_id, event_id=event.id, number=row.number, label=row.label,
-        late_minutes=row.late_minutes,
-    )  # fmt: skip
-    for obj in (chair, slot, booking):
-        make_transient_to_detached(obj)
-    # The slot and chair may be in this session already (merge keeps one copy); the booking is
-    # new. Linking them as loaded keeps them alive and lets booking.slot.chair read no row.
-    chair = session.merge(chair, load=False)
-    slot = session.merge(slot, load=False)
+    slot = as_loaded(session, Slot, {
+        "id": row.slot_id, "event_id": event.id, "chair_id": row.chair_id,
+        "starts_at": row.starts_at, "ends_at": row.ends_at,
+    })  # fmt: skip
+    chair = as_loaded(session, Chair, {
+        "id": row.chair_id, "event_id": event.id, "number": row.number, "label": row.label,
+        "late_minutes": row.late_minutes,
+    })  # fmt: skip
+    make_transient_to_detached(booking)
+    # Linking them as loaded lets booking.slot.chair read no row.
     set_committed_value(slot, "chair", chair)
     set_committed_value(booking, "slot", slot)
     set_committed_value(booking, "event", event)

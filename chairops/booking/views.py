@@ -32,7 +32,7 @@ from ..formatting import hour_label
 from ..models import utcnow
 from ..seating import fairness
 from ..seating.availability import signup_open, time_options
-from ..web import text_settings
+from ..web import end_refused_change, reads_without_transaction, text_settings
 from .calendar import booking_ics
 from .service import (
     Claim,
@@ -64,6 +64,8 @@ def grouped_by_hour(options, tz: str):
 @change_limit
 def event_page(share_token: str):
     form, now = TokenForm(), utcnow()
+    if request.method == "GET":
+        reads_without_transaction()
     event, options = event_with_times(db.session, share_token, now)
     if event.kind == "line":  # the poster's QR code leads here: a walk-up line is joined instead
         return redirect(url_for("walkup.join_page", share_token=share_token), 303)
@@ -143,13 +145,13 @@ def _claim_from_form(event, values: dict, now, page: dict) -> str | int:
         page["errors"] = exc.errors
         return 422
     except SlotTaken as exc:
-        db.session.rollback()
+        end_refused_change()
         values.pop("start", None)
         page["nearest"] = exc.next_times
         page["notice"] = TAKEN if exc.next_times else "Sorry, someone just took the last free time."
         return 409
     except AlreadyBooked:
-        db.session.rollback()
+        end_refused_change()
         page["notice"] = "This number already has a booking here. Use the link in your text."
         return 409
     except PriorityWindow as exc:

@@ -102,7 +102,7 @@ def tips_set(routine: str | None) -> str | None:
 
 def is_plain(text: str) -> bool:
     """Plain characters only (GSM-7 basic set), so a text is not sent as costly Unicode."""
-    return all(ch in GSM7_BASIC for ch in text)
+    return GSM7_BASIC.issuperset(text)
 
 
 GSM7_BASIC = frozenset(
@@ -113,9 +113,12 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
     """Whether the text can go as GSM-7; one other character sends all of it as UCS-2."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7.issuperset(text)
 
 
 def sms_parts(text: str) -> list[str]:
@@ -140,8 +143,17 @@ def sms_parts(text: str) -> list[str]:
 
 
 def segments(text: str) -> int:
-    """How many SMS segments the text costs."""
-    return len(sms_parts(text))
+    """How many SMS segments the text costs (counted without splitting when every character
+    costs one unit: no GSM-7 escapes, no surrogate pairs; otherwise split as sms_parts does)."""
+    if is_gsm7(text):
+        single, part = GSM_SINGLE, GSM_PART
+        even = GSM7_EXTENSION.isdisjoint(text)
+    else:
+        single, part = UCS_SINGLE, UCS_PART
+        even = len(text.encode("utf-16-le")) == 2 * len(text)
+    if not even:
+        return len(sms_parts(text))
+    return 1 if len(text) <= single else -(-len(text) // part)
 
 
 def shorten(value: str, keep: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import Integer, and_, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from ..eventday.rules import day_of, signup_closes
@@ -47,11 +47,15 @@ def held_slot_ids(event_id: int, now: dt.datetime):
     )
 
 
+def booking_active():
+    """A booking holds its slot: the statuses written inline (a fixed list, not an expanding IN
+    rendered again on every call)."""
+    return Booking.status.in_([literal_column(f"'{s}'") for s in ACTIVE_BOOKING_STATUSES])
+
+
 def active_slot_ids(event_id: int):
     """A subquery of the slots that hold an active booking."""
-    return select(Booking.slot_id).where(
-        Booking.event_id == event_id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
-    )
+    return select(Booking.slot_id).where(Booking.event_id == event_id, booking_active())
 
 
 def times_query(event_id, now: dt.datetime | None = None):
@@ -59,12 +63,15 @@ def times_query(event_id, now: dt.datetime | None = None):
 
     With `now`, only times after it, and a slot held for an open waitlist offer is not free.
     """
-    free = func.sum(case((Booking.id.is_(None), 1), else_=0)).label("free")
+    one, zero = literal_column("1", Integer), literal_column("0", Integer)  # constants inline
+    free = func.sum(case((Booking.id.is_(None), one), else_=zero)).label("free")
     return (
         select(Slot.starts_at, Slot.ends_at, free)
         .outerjoin(
             Booking,
-            and_(Booking.slot_id == Slot.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES)),
+            # The event's bookings only (any booking of a slot is): its index answers, however
+            # many bookings other events have piled up.
+            and_(Booking.event_id == Slot.event_id, Booking.slot_id == Slot.id, booking_active()),
         )
         .where(
             Slot.event_id == event_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from chairops.models import Booking
 from tests.factories import PASSWORD, phone
@@ -88,3 +89,42 @@ def test_a_lost_race_still_answers_409_with_the_next_times(client, event, sessio
     assert lost.status_code == 409 and lost.json["type"] == "/problems/slot-taken"
     assert lost.json["next_times"]
     assert dt.datetime.fromisoformat(lost.json["next_times"][0]) > dt.datetime.fromisoformat(start)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_reads_and_refused_claims_keep_the_prepared_statements(client, event, session):
+    """psycopg forgets its prepared statements on every ROLLBACK, so PostgreSQL would plan the
+    rush's statements anew: the availability read takes no transaction and a refused claim ends
+    with COMMIT. Counted in the server's own view of the (single, reused) pooled connection."""
+    session.close()  # the test's own session gives its connection back: the requests reuse it
+    start = _times(client, event)[0]["start"]
+    for n in range(3):  # fill the time: the next claims are refused
+        assert _claim(client, event, n, start).status_code == 201
+    for n in range(3, 10):  # past psycopg's threshold of 5 runs before it prepares
+        assert _times(client, event)
+        refused = _claim(client, event, n, start)
+        assert refused.json["type"] == "/problems/slot-taken"
+    page = client.post(
+        f"/e/{event.share_token}",
+        data={"name": "Page Person", "phone": phone(11), "start": start, "sms_consent": "yes"},
+    )
+    assert page.status_code == 409  # the phone page's refusal too
+    prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+    statements = " ".join(prepared)
+    assert "share_token" in statements  # the availability read, the claim's event lookup
+    assert "WITH taken AS" in statements  # the claim itself
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_rolled_back_request_would_lose_them(client, event, session):
+    """The test above can fail: a ROLLBACK on the same connection empties the server's list."""
+    session.close()
+    for _ in range(6):
+        assert _times(client, event)
+
+    def prepared() -> int:
+        return session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+    before = prepared()  # on the pooled connection the requests used, in a transaction
+    session.rollback()
+    assert before > 0 and prepared() == 0

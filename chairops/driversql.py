@@ -1,0 +1,78 @@
+"""The hottest statements, compiled once and run on the pooled driver connection.
+
+A sign-up rush is mostly people reading an event's free times and a few claiming one. For those
+few statements SQLAlchemy's execution layer (the compiled-cache lookup, parameter processing,
+result objects, and for entities the ORM's row loading) costs more CPU than PostgreSQL spends
+running the prepared statement (bench/claim_rush.py). A DriverStatement keeps the statement
+written in SQLAlchemy, compiles it once per dialect, and runs it through
+`Connection.exec_driver_sql`, converting parameters and columns with the statement's own types,
+so callers get the values `session.execute` would give them, on PostgreSQL and SQLite alike.
+
+A statement given here must render no "expanding" IN lists: write constant lists inline.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+class DriverStatement:
+    """A SQLAlchemy statement (select, or text with typed columns) run lean; see the module."""
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self.keys = tuple(column.key for column in statement.selected_columns)
+        self.row = namedtuple("Row", self.keys, rename=True)
+        self._compiled: dict[str, tuple] = {}
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
+        """Every row, as named tuples with the statement's column keys."""
+        connection = session.connection()
+        dialect = connection.dialect
+        sql, compiled, binds, results = self._for(dialect)
+        values = compiled.construct_params(params)
+        for name, process in binds:
+            values[name] = process(values[name])
+        if dialect.positional:
+            values = tuple(values[name] for name in compiled.positiontup)
+        raw = connection.exec_driver_sql(sql, values).all()
+        make = self.row._make
+        if not results:
+            return [make(row) for row in raw]
+        return [make(_converted(row, results)) for row in raw]
+
+    def one(self, session: Session, params: dict[str, Any]) -> tuple:
+        (row,) = self.rows(session, params)
+        return row
+
+    def _for(self, dialect):
+        """The SQL, its compiled form and the bind and result conversions, once per dialect."""
+        done = self._compiled.get(dialect.name)
+        if done is None:
+            compiled = self.statement.compile(dialect=dialect)
+            if compiled.post_compile_params:
+                raise ValueError("write IN lists inline: an expanding IN is rendered per call")
+            binds = [
+                (name, process)
+                for name, bind in compiled.binds.items()
+                if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            ]
+            results = {
+                index: process
+                for index, column in enumerate(self.statement.selected_columns)
+                if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+                is not None
+            }
+            done = self._compiled[dialect.name] = (str(compiled), compiled, binds, results)
+        return done
+
+
+def _converted(row, results: dict) -> list:
+    values = list(row)
+    for index, process in results.items():
+        if values[index] is not None:
+            values[index] = process(values[index])
+    return values

@@ -36,7 +36,9 @@ def from_environment() -> dict:
         "ENV_NAME": os.environ.get("CHAIROPS_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A pooled connection idle longer than this is pinged before use (extensions.py).
+        "DB_PING_AFTER_IDLE_SECONDS": float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "1")),
         "PUBLIC_BASE_URL": public,
         "BRAND_NAME": os.environ.get("BRAND_NAME", "chairops"),
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "console"),

@@ -26,7 +26,7 @@ class DriverStatement:
         self.statement = statement
         self.keys = tuple(column.key for column in statement.selected_columns)
         self.row = namedtuple("Row", self.keys, rename=True)
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: dict[tuple[str, str], tuple] = {}
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
         """Every row, as named tuples with the statement's column keys."""
@@ -50,7 +50,8 @@ class DriverStatement:
 
     def _for(self, dialect):
         """The SQL, its compiled form and the bind and result conversions, once per dialect."""
-        done = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        done = self._compiled.get(key)
         if done is None:
             compiled = self.statement.compile(dialect=dialect)
             if compiled.post_compile_params:
@@ -66,7 +67,7 @@ class DriverStatement:
                 if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
                 is not None
             }
-            done = self._compiled[dialect.name] = (str(compiled), compiled, binds, results)
+            done = self._compiled[key] = (str(compiled), compiled, binds, results)
         return done
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Integer, and_, case, func, literal_column, select, true
+from sqlalchemy import Integer, and_, bindparam, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
+from ..driversql import DriverStatement
 from ..eventday.rules import day_of, signup_closes
-from ..models import ACTIVE_BOOKING_STATUSES, Booking, Chair, Event, Slot, WaitlistEntry
+from ..models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    Chair,
+    Event,
+    Slot,
+    Timestamp,
+    WaitlistEntry,
+)
 
 # Statuses of an event that still happens: sign-up open, or closed with the day still to come.
 RUNNING = ("published", "closed")
@@ -86,8 +96,19 @@ def time_options(
     session: Session, event: Event, now: dt.datetime | None = None
 ) -> list[TimeOption]:
     """The event's start times (after `now`, when given) with their count of free chairs."""
-    rows = session.execute(times_query(event.id, now).order_by(Slot.starts_at))
+    params = {"event_id": event.id} | ({"now": now} if now is not None else {})
+    rows = _times_statement(now is not None).rows(session, params)
     return [TimeOption(start, end, int(count)) for start, end, count in rows]
+
+
+@cache
+def _times_statement(upcoming: bool) -> DriverStatement:
+    """Built once: time_options' statement for a bound event_id (and `now`, for times to come).
+
+    A refused claim reads it to offer the nearest free times, so it runs lean (driversql.py)."""
+    now = bindparam("now", type_=Timestamp) if upcoming else None
+    event_id = bindparam("event_id", type_=Integer)
+    return DriverStatement(times_query(event_id, now).order_by(Slot.starts_at))
 
 
 def free_slots_by_chair_load(

@@ -24,8 +24,8 @@ class DriverStatement:
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        self.keys = tuple(column.key for column in statement.selected_columns)
-        self.row = namedtuple("Row", self.keys, rename=True)
+        keys = [column.key for column in statement.selected_columns]
+        self.row = namedtuple("Row", keys, rename=True)
         self._compiled: dict[tuple[str, str], tuple] = {}
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
@@ -39,10 +39,7 @@ class DriverStatement:
         if dialect.positional:
             values = tuple(values[name] for name in compiled.positiontup)
         raw = connection.exec_driver_sql(sql, values).all()
-        make = self.row._make
-        if not results:
-            return [make(row) for row in raw]
-        return [make(_converted(row, results)) for row in raw]
+        return [self.row._make(_converted(row, results)) for row in raw]
 
     def one(self, session: Session, params: dict[str, Any]) -> tuple:
         (row,) = self.rows(session, params)
@@ -71,7 +68,9 @@ class DriverStatement:
         return done
 
 
-def _converted(row, results: dict) -> list:
+def _converted(row, results: dict):
+    if not results:
+        return row
     values = list(row)
     for index, process in results.items():
         if values[index] is not None:

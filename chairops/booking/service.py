@@ -156,12 +156,7 @@ def screen_open(booking: Booking, now: dt.datetime) -> bool:
 
 def parse_start(session: Session, event: Event, raw: object, now: dt.datetime) -> dt.datetime:
     """Match an ISO 8601 start to one of the event's start times that has not begun."""
-    try:
-        start = dt.datetime.fromisoformat(str(raw).strip())
-    except ValueError as exc:
-        raise ValidationError({"start": "Choose one of the listed times."}) from exc
-    if start.tzinfo is None:
-        raise ValidationError({"start": "Give the time with its UTC offset."})
+    start = _as_start(raw)
     found = session.scalar(
         select(Slot.starts_at)
         .where(Slot.event_id == event.id, Slot.starts_at == start, Slot.starts_at > now)
@@ -242,6 +237,7 @@ def _claim_in_one_statement(session, event, booking, token, claim, now, texts) -
 
 
 def _as_start(raw: object) -> dt.datetime:
+    """An ISO 8601 start with its UTC offset, or a ValidationError naming the field."""
     try:
         start = dt.datetime.fromisoformat(str(raw).strip())
     except ValueError as exc:

@@ -146,15 +146,21 @@ def _company_view() -> CompanyView:
     return CompanyView(company, *dates, report, now)
 
 
-@bp.get("/staff/outcomes")
-@roles_required("admin", "coordinator")
-def company_page():
+def _company_view_recorded(shown_as: str) -> CompanyView:
+    """The company view, its viewing written to the audit log (as html or csv)."""
     view = _company_view()
     subject = view.company or EveryCompany()
     record_view(
-        db.session, current_user, subject, view.report, view.now, format="html", **view.audit
+        db.session, current_user, subject, view.report, view.now, format=shown_as, **view.audit
     )
     db.session.commit()
+    return view
+
+
+@bp.get("/staff/outcomes")
+@roles_required("admin", "coordinator")
+def company_page():
+    view = _company_view_recorded("html")
     choices = companies(db.session) if current_user.role == "admin" else []
     return render_template(
         "outcomes/company.html", view=view, companies=choices, **_shown(view.report)
@@ -164,12 +170,7 @@ def company_page():
 @bp.get("/staff/outcomes.csv")
 @roles_required("admin", "coordinator")
 def company_csv():
-    view = _company_view()
-    subject = view.company or EveryCompany()
-    record_view(
-        db.session, current_user, subject, view.report, view.now, format="csv", **view.audit
-    )
-    db.session.commit()
+    view = _company_view_recorded("csv")
     who = f"company-{view.company.id}" if view.company else "every-company"
     return _csv(view.report, f"outcomes-{who}-{view.first.isoformat()}-{view.last.isoformat()}.csv")
 

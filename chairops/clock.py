@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -101,14 +102,26 @@ JOBS: list[tuple[Callable[[Flask], object], int]] = [
 ]
 
 
-def schedule(scheduler, app: Flask):
-    """Add every job to a scheduler; overlapping runs of one job are skipped, not stacked."""
+def schedule(scheduler, app: Flask, *, caught_up: bool = False):
+    """Add every job to a scheduler; overlapping runs of one job are skipped, not stacked.
+
+    Each job first runs at once, or one interval from now when `catch_up` has just run it."""
+    now = utcnow()
     for job, seconds in JOBS:
+        first = now + timedelta(seconds=seconds) if caught_up else now
         scheduler.add_job(
             job, "interval", seconds=seconds, args=[app], id=job.__name__,
-            max_instances=1, coalesce=True, next_run_time=utcnow(),
+            max_instances=1, coalesce=True, next_run_time=first,
         )  # fmt: skip
     return scheduler
+
+
+def catch_up(app: Flask) -> None:
+    """Run every job once, in this thread, texts last: what a start of `make run` owes first."""
+    for job, _ in JOBS:
+        if job is not dispatch_once:
+            job(app)
+    dispatch_once(app, rate_per_second=0)  # the console's lines before the links, not after
 
 
 def run_clock(app: Flask) -> None:
@@ -118,8 +131,9 @@ def run_clock(app: Flask) -> None:
     scheduler.start()
 
 
-def start_dev_scheduler(app: Flask) -> BackgroundScheduler:
+def start_dev_scheduler(app: Flask, *, caught_up: bool = False) -> BackgroundScheduler:
     """For `make run` only: the same jobs in one background scheduler of the dev server."""
-    scheduler = schedule(BackgroundScheduler(timezone="UTC", daemon=True), app)
+    scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    schedule(scheduler, app, caught_up=caught_up)
     scheduler.start()
     return scheduler

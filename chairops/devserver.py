@@ -19,8 +19,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from .cli import DEMO_STAFF, FULL_EVENT_TITLE, demo_event, demo_links, load_demo
+from .clock import catch_up, start_dev_scheduler
 from .extensions import db
-from .messaging.dispatch import dispatch_once
 from .models import Company, User
 
 bp = Blueprint("dev", __name__, cli_group=None)
@@ -79,9 +79,10 @@ def prepare(app: Flask, host: str, port: int) -> list[str]:
     os.makedirs(app.instance_path, exist_ok=True)  # where the default SQLite file lives
     migrated = migrate_if_behind(app)
     done, links = seed_if_empty()
-    db.session.commit()  # end the read, so that SQLite lets the dispatcher write
-    # Send the demo's texts now, so that the console's lines come before the block, not after.
-    dispatch_once(app, rate_per_second=0)
+    db.session.commit()  # end the read, so that SQLite lets the clock's jobs write
+    # The clock's first round now (the demo's texts too), so that what it prints comes before
+    # the block, not after.
+    catch_up(app)
     status = ("Database migrated. " if migrated else "Database up to date. ") + done
     head = f"  chairops is running at {base_url(host, port)}   (Ctrl+C stops it)"
     return ["", RULE, head, f"  {status}", "", *links, RULE, ""]
@@ -101,10 +102,12 @@ def dev_command(host: str, port: int):
         raise click.ClickException(
             f"Cannot serve on {host}:{port}: {exc.strerror}. {hint}"
         ) from exc
-    if not app.config["DEV_SCHEDULER"]:  # create_app started it already when that was set
-        from .clock import start_dev_scheduler
-
-        start_dev_scheduler(app)
+    # create_app started a scheduler already when DEV_SCHEDULER was set
+    scheduler = None if app.config["DEV_SCHEDULER"] else start_dev_scheduler(app, caught_up=True)
     click.echo("\n".join(block))
-    server.serve_forever()  # until Ctrl+C, which werkzeug's server takes as its cue to close
+    try:
+        server.serve_forever()  # until Ctrl+C, which werkzeug's server takes as its cue to close
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)  # a job still running finishes before the goodbye
     click.echo("Stopped.")

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -64,6 +65,14 @@ def test_a_second_make_run_starts_without_seeding_and_prints_its_port_last(tmp_p
     assert "Database migrated. Loaded the demo data." in first
     assert f"http://127.0.0.1:{first_port}/login" in first
 
+    # Give the clock's first round of the second start something to say: a demo event whose day
+    # is long past, to be completed.
+    with sqlite3.connect(tmp_path / "run.sqlite3") as conn:
+        conn.execute(
+            "UPDATE events SET date = '2020-01-06' WHERE id ="
+            " (SELECT MIN(id) FROM events WHERE status = 'published')"
+        )
+
     port, second = make_run(url)
     assert "Database up to date. Demo data already loaded." in second
     assert "Running upgrade" not in second and "Loaded the demo" not in second
@@ -74,6 +83,9 @@ def test_a_second_make_run_starts_without_seeding_and_prints_its_port_last(tmp_p
     assert re.findall(r"http://\S+", block) and all(
         link.startswith(f"http://127.0.0.1:{port}/") for link in re.findall(r"http://\S+/", block)
     )
+    # The clock's first round is done before the frame, not printed into or after it.
+    (completed,) = [n for n, line in enumerate(lines) if "INFO in clock: events:" in line]
+    assert completed < start and "1 completed" in lines[completed]
     # Printed last: after the frame only the request log lines and the goodbye.
     after = [line for line in lines[end + 1 :] if line.strip()]
     assert all('"GET /healthz' in line or line == "Stopped." for line in after), after

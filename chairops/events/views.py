@@ -17,6 +17,7 @@ from ..models import Company, utcnow
 from ..screening.service import screen_counts
 from ..seating.availability import slot_count, time_options
 from ..tablet.service import assign_therapist, therapists
+from ..walkup.service import tell_cancelled as tell_line_cancelled
 from ..walkup.stats import line_console
 from ..web import text_settings
 from .changes import SCHEDULE, cancel_event, change_schedule, update_details
@@ -186,9 +187,19 @@ def cancel(event_id: int):
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm cancelling the whole event.", "error")
         return redirect(url_for("events.detail", event_id=event.id))
-    cancelled = cancel_event(db.session, event, current_user, utcnow(), text_settings())
+    now, texts = utcnow(), text_settings()
+    line = event.kind == "line" and event.status != "cancelled"  # not again on a second tap
+    cancelled = cancel_event(db.session, event, current_user, now, texts)
+    in_line = tell_line_cancelled(db.session, event, now, texts) if line else 0
     db.session.commit()
-    flash(f"Event cancelled. {len(cancelled)} booked people are being texted.", "info")
+    told = in_line + len(cancelled)
+    who = (
+        ("person in the line", "people in the line")
+        if event.kind == "line"
+        else ("booked person", "booked people")
+    )
+    verb = "is" if told == 1 else "are"
+    flash(f"Event cancelled. {told} {who[told != 1]} {verb} being texted.", "info")
     return redirect(url_for("events.detail", event_id=event.id))
 
 

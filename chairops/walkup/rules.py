@@ -152,6 +152,13 @@ def removed_text(brand: str, title: str, join_url: str) -> str:
     )
 
 
+def cancelled_text(brand: str, title: str) -> str:
+    return (
+        f"{brand}: sorry, {_short(title)} is cancelled, so the massage line is closed and your "
+        "place in it is gone. We hope to see you at the next one."
+    )
+
+
 # --- The coordinator's figures ---------------------------------------------------------------
 
 

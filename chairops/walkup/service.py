@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..config import TextSettings
 from ..errors import ChairopsError, NotFound, ValidationError
 from ..formatting import clock
-from ..messaging.outbox import cancel_pending, enqueue
+from ..messaging.outbox import cancel_pending, cancel_pending_for_event, enqueue
 from ..messaging.texts import STOP_LINE
 from ..models import Booking, Event, LineEntry, Message
 from ..screening.rules import Answers, InvalidAnswers, Outcome, evaluate
@@ -325,6 +325,27 @@ def front(session: Session, event_id: int, limit: int) -> list[LineEntry]:
             .limit(limit)
         )
     )
+
+
+def tell_cancelled(session: Session, event: Event, now: dt.datetime, texts: TextSettings) -> int:
+    """The line's event is cancelled: everyone still waiting who can be texted hears so, once.
+
+    People already called hold a booking, and the event's cancellation texts them about it;
+    a "you're nearly up" text that has not gone yet never goes.
+    """
+    cancel_pending_for_event(session, event.id, ("line_notice",))
+    waiting = session.scalars(
+        select(LineEntry)
+        .where(LineEntry.event_id == event.id, LineEntry.status == "waiting")
+        .order_by(LineEntry.line_at, LineEntry.id)
+    )
+    body = rules.cancelled_text(texts.brand, event.title)
+    told = 0
+    for entry in waiting:
+        if textable(entry):
+            text(session, entry, "event_cancelled", body, f"line:{entry.id}:cancelled", now)
+            told += 1
+    return told
 
 
 def notice_front(

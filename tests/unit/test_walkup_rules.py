@@ -102,6 +102,7 @@ def test_the_texts_read_as_the_issue_says_and_fit_two_plain_segments():
         rules.called_text("x" * 30, 30, 60),
         rules.requeued_text("x" * 30, 30, 3, 999),
         rules.removed_text("x" * 30, "t" * 120, "https://chairops.example/e/" + "a" * 22),
+        rules.cancelled_text("x" * 30, "t" * 60),
     ]
     for body in longest:
         assert is_plain(body)

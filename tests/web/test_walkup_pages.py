@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from chairops.models import Event, LineEntry, Slot
+from chairops.models import Event, LineEntry, Message, Slot
 from tests.factories import PASSWORD, phone
 from tests.walkup_support import open_line
 
@@ -238,3 +238,41 @@ def test_request_logs_never_hold_place_tokens(client, line):
     for handler_filter in logging.getLogger("werkzeug").filters:
         handler_filter.filter(record)
     assert token not in record.getMessage() and "/l/…/live" in record.getMessage()
+
+
+def test_cancelling_a_line_event_texts_everyone_in_the_line_once(client, line, make, session):
+    """Found after the walk-up round: people waiting in a cancelled line heard nothing."""
+    event, therapist = line
+    tokens = [joined(client, event, n) for n in (1, 2, 3)]
+    staff = client.application.test_client()
+    login(staff, therapist)
+    staff.post(f"/tablet/events/{event.id}/chairs/1/call-next", data={"last": "0"})  # Person 1
+    kiosk = staff.post(f"/staff/events/{event.id}/kiosk", data={"name": "Walk Up"})
+    assert kiosk.status_code == 200  # no phone: nobody to text
+    coordinator = make.user("coordinator", company=event.company)
+    login(staff, coordinator)
+
+    done = staff.post(
+        f"/staff/events/{event.id}/cancel", data={"confirm": "yes"}, follow_redirects=True
+    )
+    assert "3 people in the line are being texted" in done.get_data(as_text=True)
+    cancelled = session.scalars(
+        select(Message).where(Message.kind == "event_cancelled").order_by(Message.to)
+    ).all()
+    assert [m.to for m in cancelled] == sorted(phone(n) for n in (1, 2, 3))
+    waiting = [m for m in cancelled if m.idempotency_key.startswith("line:")]
+    assert len(waiting) == 2 and all("massage line is closed" in m.body for m in waiting)
+    assert session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.kind == "line_notice", Message.status == "pending"
+        )
+    ) == 0  # fmt: skip
+    assert "closed" in client.get(f"/l/{tokens[2]}").get_data(as_text=True).lower()
+
+    again = staff.post(
+        f"/staff/events/{event.id}/cancel", data={"confirm": "yes"}, follow_redirects=True
+    )  # a second tap
+    assert "0 people in the line are being texted" in again.get_data(as_text=True)
+    assert session.scalar(
+        select(func.count()).select_from(Message).where(Message.kind == "event_cancelled")
+    ) == 3  # fmt: skip

@@ -4,9 +4,10 @@ A sign-up rush is mostly people reading an event's free times and a few claiming
 few statements SQLAlchemy's execution layer (the compiled-cache lookup, parameter processing,
 result objects, and for entities the ORM's row loading) costs more CPU than PostgreSQL spends
 running the prepared statement (bench/claim_rush.py). A DriverStatement keeps the statement
-written in SQLAlchemy, compiles it once per dialect, and runs it through
-`Connection.exec_driver_sql`, converting parameters and columns with the statement's own types,
-so callers get the values `session.execute` would give them, on PostgreSQL and SQLite alike.
+written in SQLAlchemy, compiles it once per dialect, and runs it on the session's connection the
+way `Connection.exec_driver_sql` does (events, echo, errors wrapped, a lost connection noticed)
+but reads the driver's rows directly, converting parameters and columns with the statement's own
+types, so callers get the values `session.execute` would give them, on PostgreSQL and SQLite.
 
 A statement given here must render no "expanding" IN lists: write constant lists inline.
 """
@@ -38,7 +39,15 @@ class DriverStatement:
             values[name] = process(values[name])
         if dialect.positional:
             values = tuple(values[name] for name in compiled.positiontup)
-        raw = connection.exec_driver_sql(sql, values).all()
+        cursor = connection.connection.cursor()
+        try:
+            # What exec_driver_sql does for a statement, without building a result object for
+            # it: cursor events, echo, error wrapping and disconnect handling (a private method
+            # of SQLAlchemy's, kept since 1.x; tests/integration/test_driversql.py checks it).
+            connection._cursor_execute(cursor, sql, values)
+            raw = cursor.fetchall()
+        finally:
+            cursor.close()
         return [self.row._make(_converted(row, results)) for row in raw]
 
     def one(self, session: Session, params: dict[str, Any]) -> tuple:

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import Integer, bindparam, func, inspect, literal, select, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 
 from chairops.booking.service import event_by_share_token, event_with_times
 from chairops.clock import utcnow
@@ -16,7 +18,7 @@ from chairops.models import Booking, Event, Slot
 from chairops.seating.availability import TimeOption, time_options, times_query
 
 
-def test_rows_hold_the_values_session_execute_gives(make, session):
+def test_rows_hold_the_values_session_execute_gives(make, session, backend):
     event = make.event()
     event.signup_opens_at = dt.datetime(2026, 1, 2, 3, 4, 5, 678900, tzinfo=dt.UTC)
     session.commit()
@@ -35,13 +37,35 @@ def test_rows_hold_the_values_session_execute_gives(make, session):
     assert lean[0].signup_opens_at == event.signup_opens_at and lean[0].starts_at.tzinfo
 
 
-def test_an_expanding_in_is_refused(session):
+def test_an_expanding_in_is_refused(session, backend):
     statement = select(Booking.id).where(Booking.status.in_(["booked", "cancelled"]))
     with pytest.raises(ValueError, match="IN lists inline"):
         DriverStatement(statement).rows(session, {})
 
 
-def test_the_loaded_event_is_the_event_a_query_loads(make, session):
+def test_statements_run_as_sqlalchemy_runs_them_events_and_errors_alike(session, backend):
+    """Cursor events see the statement (the round-trip tests count with them), and a failing
+    statement raises SQLAlchemy's wrapped error, as session.execute would."""
+    seen = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa_event.listen(engine, "before_cursor_execute", spy)
+    try:
+        (row,) = DriverStatement(select((literal(41, Integer) + 1).label("n"))).rows(session, {})
+        assert row.n == 42 and len(seen) == 1 and "SELECT" in seen[0]
+        missing = DriverStatement(text("SELECT n FROM no_such_table").columns(n=Integer))
+        with pytest.raises(DBAPIError) as raised:
+            missing.rows(session, {})
+        assert "no_such_table" in str(raised.value) and len(seen) == 2
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", spy)
+        session.rollback()
+
+
+def test_the_loaded_event_is_the_event_a_query_loads(make, session, backend):
     event = make.event(room="Room 4")
     token, event_id, country = event.share_token, event.id, event.company.country
     stored = session.execute(select(Event.__table__).where(Event.id == event_id)).one()
@@ -64,7 +88,7 @@ def test_the_loaded_event_is_the_event_a_query_loads(make, session):
     minutes_on=st.integers(0, 200),
 )
 def test_free_times_agree_with_sqlalchemys_own_execution(
-    make, session, claims, cancel_every, minutes_on
+    make, session, backend, claims, cancel_every, minutes_on
 ):
     """Random bookings and cancellations, read at random moments of the day before and of it."""
     event = make.event(chairs=2, end_time="12:00")

@@ -1,5 +1,6 @@
-"""An event's life after sign-up: sign-up closes before the event, and once the event's local
-day is over it is completed, its line ended and its offers lapsed. Safe to run twice."""
+"""An event's life after sign-up: sign-up closes before the event (a walk-up line, which has no
+sign-up, stays open through its hours), and once the event's local day is over it is completed,
+its line ended and its offers lapsed. Safe to run twice."""
 
 from __future__ import annotations
 
@@ -37,8 +38,10 @@ def advance_events(session: Session, now: dt.datetime) -> Advanced:
     for event in events:
         if is_over(now, event.date, event.timezone):
             completed += complete_event(session, event, now)
-        elif event.status == "published" and now >= signup_closes(
-            day_of(event).opens, event.signup_closes_at
+        elif (
+            event.status == "published"
+            and event.kind != "line"  # a walk-up line has no sign-up: it runs by its hours
+            and now >= signup_closes(day_of(event).opens, event.signup_closes_at)
         ):
             closed += _move(session, event, ("published",), "closed")
     return Advanced(closed, completed)

@@ -13,6 +13,7 @@ from chairops.booking.service import Claim, claim_slot
 from chairops.config import TextSettings
 from chairops.errors import ValidationError, WalkUpEvent
 from chairops.events.changes import change_schedule
+from chairops.events.lifecycle import advance_events
 from chairops.models import Booking, LineEntry, Message, Slot
 from chairops.screening.service import routine_card
 from chairops.seating.availability import slot_count
@@ -33,6 +34,7 @@ from chairops.walkup.service import (
     LineClosed,
     NotALine,
     join,
+    join_state,
     leave,
     place_of,
     purge_answers,
@@ -134,6 +136,25 @@ def test_joining_is_refused_outside_the_window_with_a_reason(make, session, hh, 
     event = line_event(make)
     with pytest.raises(LineClosed, match=why):
         join(session, event, Joiner("Dana", phone(1), True), local(event, hh, mm), LINE)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/New_York", "Etc/GMT+12"])
+def test_the_clock_leaves_a_line_open_through_its_hours_and_completes_it_after(make, session, zone):
+    """Found in the demo: the lifecycle job 'closed sign-up' of a line at its opening, so the
+    line turned everyone away all day. It runs here every quarter hour of the day."""
+    event = line_event(make, timezone=zone)
+    moments = [local(event, 9, 30) + dt.timedelta(minutes=15 * k) for k in range(17)]
+    for now in moments:  # 09:30, when joining opens, to 13:30, the last turn before 14:00
+        advance_events(session, now)
+        session.commit()
+        assert event.status == "published" and join_state(session, event, now, LINE) == "open"
+    join(session, event, Joiner("Dana", phone(1), True), moments[-1], LINE)
+    session.commit()
+    assert join_state(session, event, local(event, 14, 0), LINE) == "over"  # by its hours
+    assert advance_events(session, local(event, 23, 59)) == (0, 0)
+    assert advance_events(session, local(event, 0) + dt.timedelta(days=1)) == (0, 1)
+    session.commit()
+    assert event.status == "completed"
 
 
 def test_the_line_closes_when_it_cannot_be_served_before_closing(make, session):

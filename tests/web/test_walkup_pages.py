@@ -276,3 +276,17 @@ def test_cancelling_a_line_event_texts_everyone_in_the_line_once(client, line, m
     assert session.scalar(
         select(func.count()).select_from(Message).where(Message.kind == "event_cancelled")
     ) == 3  # fmt: skip
+
+
+def test_the_tablets_walk_in_tool_sends_a_line_events_walk_ins_to_the_kiosk(client, line, make):
+    """The walk-in form could only ever answer "add them at the kiosk" on a line event."""
+    event, therapist = line
+    login(client, therapist)
+    page = client.get(f"/tablet/events/{event.id}/chairs/1").get_data(as_text=True)
+    assert f'href="/staff/events/{event.id}/kiosk"' in page and "Add a name to the line" in page
+    assert "Add to the next free slot" not in page and "/walk-in" not in page
+    slots = make.event(company=event.company)
+    slots.chairs[0].therapist = therapist
+    make.session.commit()
+    other = client.get(f"/tablet/events/{slots.id}/chairs/1").get_data(as_text=True)
+    assert "Add to the next free slot" in other and "/kiosk" not in other

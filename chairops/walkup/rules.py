@@ -82,6 +82,8 @@ def shown_status(status: str, booking_status: str | None, event_status: str) -> 
         return "served"
     if status == "called" and booking_status in AT_CHAIR:
         return "in_chair"
+    if status in LIVE and event_status == "completed":  # the day is over: nobody waits now
+        return "closed"
     return status
 
 

@@ -74,6 +74,9 @@ def test_line_texts_go_only_during_the_event_hours(now, ok):
         ("called", "in_service", "closed", "in_chair"),
         ("called", "completed", "published", "served"),
         ("waiting", None, "cancelled", "closed"),
+        ("waiting", None, "completed", "closed"),  # the day is over (found by the simulator)
+        ("called", "booked", "completed", "closed"),
+        ("called", "completed", "completed", "served"),
         ("left", None, "cancelled", "left"),
         ("missed", "cancelled", "published", "missed"),
     ],

@@ -290,3 +290,14 @@ def test_the_tablets_walk_in_tool_sends_a_line_events_walk_ins_to_the_kiosk(clie
     make.session.commit()
     other = client.get(f"/tablet/events/{slots.id}/chairs/1").get_data(as_text=True)
     assert "Add to the next free slot" in other and "/kiosk" not in other
+
+
+def test_after_the_day_a_place_page_says_the_line_has_closed(client, line, session):
+    """Found by the line-day simulator: someone still in line at closing kept seeing a place."""
+    event, _ = line
+    token = joined(client, event, 1)
+    event.status = "completed"  # as the lifecycle job leaves it after the local day
+    session.commit()
+    page = client.get(f"/l/{token}").get_data(as_text=True)
+    assert "The line has closed" in page and "place-number" not in page
+    assert "cancelled" not in page

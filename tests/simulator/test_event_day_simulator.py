@@ -14,14 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from chairops.eventday.rules import event_day
-from chairops.extensions import db
 from chairops.messaging.rules import QUIET_END, QUIET_START, hold_to_quiet_hours
 from chairops.models import ACTIVE_BOOKING_STATUSES, Booking, Event, Message, Slot, WaitlistEntry
 from chairops.waitlist.rules import SOON
-from tests.simulator.day import AFTERCARE_MINUTES, AUTH_TOKEN, Simulator
+from tests.simulator.day import AFTERCARE_MINUTES, Simulator
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -195,29 +194,6 @@ def check_the_day(session, sim: Simulator) -> int:
     assert any(b.walk_in and b.status == "completed" for b in bookings)
     assert any(_local(m.sent_at, event.timezone) == QUIET_START for m in sent if m.kind == "tips")
     return len(sent)
-
-
-@pytest.fixture
-def app_config(backend):
-    """Texts as fast as the clock ticks (no pacing), a token to sign Twilio's webhook, and a
-    database that does not wait for the disk at each commit: a throwaway run needs no
-    durability, and the simulator commits a few thousand times."""
-    engine = {"pool_pre_ping": False, "pool_reset_on_return": None}
-    if backend == "postgresql":
-        engine["connect_args"] = {"options": "-c synchronous_commit=off"}
-    return {
-        "SMS_RATE_PER_SECOND": 0,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine,
-    }
-
-
-@pytest.fixture
-def fast_sqlite(app, backend):
-    """SQLite: no fsync at each commit (PRAGMA synchronous=OFF) on every new connection."""
-    if backend == "sqlite":
-        event.listen(db.engine, "connect", lambda conn, _: conn.execute("PRAGMA synchronous=OFF"))
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize(("tz", "day"), VENUES)

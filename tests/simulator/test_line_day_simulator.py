@@ -21,11 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from chairops.clock import JOBS
-from chairops.extensions import db
 from chairops.models import Booking, Chair, Event, LineEntry, Message
 from chairops.tablet.service import set_status
 from chairops.walkup import rules
@@ -196,24 +194,6 @@ def check_the_line(session, sim: LineDay) -> None:
         Booking.event_id == event.id, Booking.status == "completed"
     )
     assert all(n == 1 for _, n in session.execute(served.group_by(Booking.name)))
-
-
-@pytest.fixture
-def app_config(backend):
-    """Texts as fast as the clock ticks, and no waiting for the disk at each commit."""
-    engine = {"pool_pre_ping": False, "pool_reset_on_return": None}
-    if backend == "postgresql":
-        engine["connect_args"] = {"options": "-c synchronous_commit=off"}
-    return {"SMS_RATE_PER_SECOND": 0, "SQLALCHEMY_ENGINE_OPTIONS": engine}
-
-
-@pytest.fixture
-def fast_sqlite(app, backend):
-    if backend == "sqlite":
-        sa_event.listen(
-            db.engine, "connect", lambda conn, _: conn.execute("PRAGMA synchronous=OFF")
-        )
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize(("tz", "day"), VENUES)

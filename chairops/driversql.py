@@ -32,13 +32,8 @@ class DriverStatement:
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
         """Every row, as named tuples with the statement's column keys."""
         connection = session.connection()
-        dialect = connection.dialect
-        sql, compiled, binds, results = self._for(dialect)
-        values = compiled.construct_params(params)
-        for name, process in binds:
-            values[name] = process(values[name])
-        if dialect.positional:
-            values = tuple(values[name] for name in compiled.positiontup)
+        sql, values = self.bound(connection.dialect, params)
+        results = self._for(connection.dialect)[3]
         cursor = connection.connection.cursor()
         try:
             # What exec_driver_sql does for a statement, without building a result object for
@@ -49,6 +44,16 @@ class DriverStatement:
         finally:
             cursor.close()
         return [self.row._make(_converted(row, results)) for row in raw]
+
+    def bound(self, dialect, params: dict[str, Any]) -> tuple[str, Any]:
+        """The SQL for this dialect and the driver's parameters for `params`, as sent."""
+        sql, compiled, binds, _ = self._for(dialect)
+        values = compiled.construct_params(params)
+        for name, process in binds:
+            values[name] = process(values[name])
+        if dialect.positional:
+            values = tuple(values[name] for name in compiled.positiontup)
+        return sql, values
 
     def one(self, session: Session, params: dict[str, Any]) -> tuple:
         (row,) = self.rows(session, params)

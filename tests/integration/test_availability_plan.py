@@ -78,10 +78,8 @@ def _booked(event_id: int, slot_id: int, n: int, now: dt.datetime) -> dict:
 def _explained(session, share_token: str, now: dt.datetime) -> dict:
     """EXPLAIN ANALYZE of the app's own sign-up read, as the app sends it."""
     connection = session.connection()
-    sql, compiled, binds, _ = _event_with_times_statement()._for(connection.dialect)
-    values = compiled.construct_params({"share_token": share_token, "now": now})
-    for name, process in binds:
-        values[name] = process(values[name])
+    params = {"share_token": share_token, "now": now}
+    sql, values = _event_with_times_statement().bound(connection.dialect, params)
     (plan,) = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", values).scalar()
     return plan["Plan"]
 

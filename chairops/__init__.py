@@ -8,7 +8,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as settings
 from . import edge
 from .config import ROOT
-from .extensions import compress, csrf, db, limiter, login_manager, migrate, ping_after_idle
+from .extensions import (
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    ping_after_idle,
+    utc_sessions,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -27,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
+        utc_sessions(db.engine)
         ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -51,6 +51,19 @@ def ping_after_idle(engine, seconds: float) -> None:
             raise sa_exc.DisconnectionError("the pooled connection did not answer") from exc
 
 
+def utc_sessions(engine) -> None:
+    """PostgreSQL sessions run in UTC, whatever the server's TimeZone setting: the driver then
+    hands back timestamps already in UTC (models.UTCDateTime converts nothing on PostgreSQL),
+    and any date the SQL itself derives from a timestamp is a UTC date, never the server's."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def connect_in_utc(dialect, record, cargs, cparams) -> None:
+        # libpq's "options": -c settings for the new session; the last -c timezone wins.
+        cparams["options"] = f"{cparams.get('options', '')} -c timezone=UTC".strip()
+
+
 def _change_limit() -> str:
     return current_app.config["CLAIM_RATE_LIMIT"]
 

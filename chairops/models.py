@@ -57,6 +57,13 @@ class UTCDateTime(TypeDecorator):
         # SQLite keeps text: store UTC without an offset so comparisons stay lexical.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect, coltype):
+        # PostgreSQL sessions run in UTC (extensions.utc_sessions), so psycopg gives aware UTC
+        # datetimes already: nothing to convert on the hottest reads.
+        if dialect.name == "postgresql":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value, dialect):
         if value is None:
             return None

@@ -129,16 +129,26 @@ def handle_csrf_error(exc: CSRFError):
     return render_template("error.html", title="Please try again", detail=detail), 400
 
 
-def security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
     # Manage links carry tokens in their path: never send them on in a Referer.
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    ("Referrer-Policy", "no-referrer"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def security_headers(response):
+    """Add each security header a view did not set itself (every response passes here, so the
+    names present are read once rather than asked for one by one)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
     # Behind a proxy that ends TLS request.is_secure is False: the public address decides.
-    public_https = current_app.config["PUBLIC_BASE_URL"].startswith("https://")
-    if request.is_secure or public_https:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    https = request.is_secure or current_app.config["PUBLIC_BASE_URL"].startswith("https://")
+    for name, value in (*SECURITY_HEADERS, HSTS) if https else SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

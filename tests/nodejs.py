@@ -5,6 +5,7 @@ Under CI=true a failed install fails the run; elsewhere the tests that need them
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -32,9 +33,17 @@ def node_modules() -> Path:
     """The node_modules folder holding PACKAGES, installing them with npm when missing."""
     if not (shutil.which("node") and shutil.which("npm")):
         raise NodeUnavailable("node and npm are needed on PATH")
-    if all(_installed(name, major) for name, major in PACKAGES.items()):
-        return MODULES
     PREFIX.mkdir(parents=True, exist_ok=True)
+    # Test workers run side by side (pytest-xdist): one installs while the others wait for it.
+    with open(PREFIX / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(_installed(name, major) for name, major in PACKAGES.items()):
+            return MODULES
+        _install()
+    return MODULES
+
+
+def _install() -> None:
     specs = [f"{name}@^{major}" for name, major in PACKAGES.items()]
     command = ["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund"]
     done = subprocess.run(
@@ -42,4 +51,3 @@ def node_modules() -> Path:
     )
     if done.returncode != 0:
         raise NodeUnavailable(f"npm install failed: {done.stderr.strip()[-2000:]}")
-    return MODULES

@@ -7,6 +7,7 @@
   var url = box.getAttribute("data-live-url");
   var etag = null;
   var busy = false;
+  var applied = 0; // taps answered so far: a poll sent before one must not undo what it showed
 
   function swapQueue(html) {
     var open = box.querySelector("details.done[open]");
@@ -18,12 +19,16 @@
   function refresh() {
     if (busy || document.hidden) return;
     busy = true;
+    var sentAfter = applied;
     var headers = etag ? { "If-None-Match": etag } : {};
     fetch(url, { headers: headers, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.status === 200) {
-          etag = response.headers.get("ETag");
-          return response.text().then(swapQueue);
+          return response.text().then(function (html) {
+            if (sentAfter !== applied) return; // a tap's answer is newer: drop this poll's queue
+            etag = response.headers.get("ETag");
+            swapQueue(html);
+          });
         }
         if (response.status === 401 || response.redirected) window.location.reload();
       })
@@ -44,6 +49,7 @@
     var doc = new DOMParser().parseFromString(html, "text/html");
     var queue = doc.getElementById("queue");
     if (!queue) { window.location.href = finalUrl; return; } // signed out: follow the page
+    applied += 1;
     swapQueue(queue.innerHTML);
     etag = null;
     var tools = doc.getElementById("tools");

@@ -91,10 +91,12 @@ def status_of(session, booking_id: int) -> str:
 
 def tap_action(page: Page, row, name: str):
     """One tap on a row's action button; the form posts (without a reload since issue 11)."""
+    button = row.get_by_role("button", name=name, exact=True).element_handle()
     with page.expect_response(lambda r: r.request.method == "POST"):
-        row.get_by_role("button", name=name, exact=True).tap()
-    # The script swaps the new queue in once the answer is read: wait for it, not a fixed time.
-    expect(page.locator("#queue .queue-col")).to_be_visible()
+        button.tap()
+    # The script swaps the new queue in once the answer is read, which takes the tapped button
+    # out of the page: wait for that, not a fixed time (the old queue is visible until then).
+    page.wait_for_function("button => !button.isConnected", arg=button)
 
 
 def book_through_api(base_url: str, event, hhmm: str, name: str, phone: str) -> dict:
@@ -227,3 +229,36 @@ def test_portrait_is_one_column_with_big_buttons(
 
     # Polling an unchanged queue answers 304, so tablet.js leaves the page alone.
     assert page.evaluate(POLL_TWICE) == [200, 304]
+
+
+def test_a_poll_sent_before_a_tap_does_not_undo_it(
+    live_server, tablet, make, session, time_machine
+):
+    """A poll in flight while a tap is answered brings the queue as it was before the tap."""
+    event, therapist, gail = chair_two_with_glute_attendee(make, session)
+    time_machine.move_to(at(event, "09:55"))
+    page = tablet(LANDSCAPE)
+    page.clock.install()  # the page's timers wait for the test: no poll but the one it sends
+    sign_in_and_open_chair(page, therapist, event, 2)
+    live_url = page.locator("#queue").get_attribute("data-live-url")
+    held = []
+    page.route(f"**{live_url}", lambda route: held.append(route))
+    with page.expect_request(lambda request: live_url in request.url):
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # poll now
+    for _ in range(100):  # the route handler runs while Playwright is waited on
+        if held:
+            break
+        page.wait_for_timeout(20)
+    before_tap = held[0].fetch()  # the queue as it is now, answered after the tap
+    assert before_tap.status == 200
+
+    row = page.locator(f"li.q-row#booking-{gail.id}")
+    tap_action(page, row, "Check in")
+    expect(row.get_by_role("button", name="Undo")).to_be_visible()
+    with page.expect_response(lambda response: live_url in response.url):
+        held[0].fulfill(response=before_tap)
+    page.unroute(f"**{live_url}")
+    page.wait_for_timeout(500)  # time for the script to read the late answer (and drop it)
+    # Read once, not retried: no later poll may mend it (the page's clock stands still).
+    labels = row.locator(".q-actions button").all_inner_texts()
+    assert "Undo" in labels and "Check in" not in labels, labels

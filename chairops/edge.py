@@ -88,7 +88,12 @@ def _is_id_field(name: str) -> bool:
 def check_fields() -> None:
     """Query strings and forms: no NUL, no unreadable digits, no id past the database's range."""
     errors: dict[str, str] = {}
-    for source, is_query in ((request.args, True), (request.form, False)):
+    sources = []  # only those the request has: reading an absent form still costs a parse
+    if request.query_string:
+        sources.append((request.args, True))
+    if _has_body():
+        sources.append((request.form, False))
+    for source, is_query in sources:
         for name, value in source.items(multi=True):
             if text_problem(name):
                 errors.setdefault("field", text_problem(name))

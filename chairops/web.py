@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.logging import default_handler
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -152,6 +153,23 @@ def security_headers(response):
     return response
 
 
+class SessionsWhenUsed(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, skipping the set-up (a serializer and its key, the cookie's
+    settings) where no session cookie came in and none goes out: every public API call and most
+    phone pages of a sign-up rush. The cookie, the Vary header and the session are Flask's."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if session or session.modified:
+            super().save_session(app, session, response)
+        elif session.accessed:  # all Flask does for an empty session left as it came: no cookie
+            response.vary.add("Cookie")
+
+
 def no_store(view):
     """Pages and answers that show health data: never kept by the browser or a shared cache."""
 
@@ -181,6 +199,7 @@ def _log_to_stderr(log: logging.Logger) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionsWhenUsed()
     app.register_error_handler(ChairopsError, handle_chairops_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

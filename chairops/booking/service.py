@@ -15,7 +15,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import waitlist
@@ -88,7 +88,10 @@ def as_loaded(session: Session, model, values: dict):
     """An object of `model` made from column values read already, persistent in the session as
     if a query had loaded it (columns not given load when first used); if the session holds that
     object already, its copy wins."""
-    obj = model(**values)
+    obj = class_mapper(model).class_manager.new_instance()
+    # Set as a query's load sets them: straight into the object's state, without the attribute
+    # events (and their CPU) that `model(**values)` would fire only to be undone below.
+    obj.__dict__.update(values)
     make_transient_to_detached(obj)
     held = session.identity_map.get(inspect(obj).key)
     if held is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
@@ -36,7 +34,7 @@ from ..events.service import (
     validate_event,
 )
 from ..extensions import change_limit, db, limiter
-from ..formatting import in_zone
+from ..formatting import local_iso
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
 from ..seating.availability import slot_count
@@ -73,7 +71,7 @@ def json_body() -> dict:
 
 
 def iso(event: Event, moment) -> str:
-    return in_zone(moment, event.timezone).isoformat()
+    return local_iso(moment, event.timezone)
 
 
 def booking_json(booking: Booking, token: str | None) -> dict:
@@ -115,7 +113,7 @@ def public_event(share_token: str):
     now = utcnow()
     reads_without_transaction()
     event, options = event_with_times(db.session, share_token, now)
-    zone = ZoneInfo(event.timezone)
+    tz = event.timezone
     return jsonify(
         event={
             "title": event.title,
@@ -125,10 +123,9 @@ def public_event(share_token: str):
             "slot_minutes": event.slot_minutes,
             "status": event.status,
         },
-        times=[  # the zone looked up once for every time: this is the rush's hottest answer
-            {"start": start.isoformat(), "end": end.isoformat(), "available": o.available}
+        times=[
+            {"start": local_iso(o.start, tz), "end": local_iso(o.end, tz), "available": o.available}
             for o in options
-            for start, end in [(o.start.astimezone(zone), o.end.astimezone(zone))]
         ],
         waitlist_open=waitlist.waitlist_open(db.session, event, now, options),
     )

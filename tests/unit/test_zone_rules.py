@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from chairops.booking.calendar import zone_component
 from chairops.booking.rules import observances
+from chairops.formatting import local_iso
 
 # Rules of every shape: US and EU weekday rules, the southern hemisphere, Ireland's "negative"
 # DST, a 30-minute change (Lord Howe), Chile's "Sunday on or after the 2nd", Morocco's Ramadan
@@ -71,3 +72,22 @@ def test_a_zone_with_no_weekday_rule_lists_the_changes_near_the_event():
     found = observances("America/Santiago", dt.date(2027, 6, 1))
     assert all(o.rule is None for o in found)
     assert {o.start.year for o in found} == {2025, 2026, 2027, 2028}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    instant=st.datetimes(
+        min_value=dt.datetime(2020, 1, 1),
+        max_value=dt.datetime(2040, 1, 1),
+        timezones=st.just(dt.UTC),
+    ),
+    seen_as=st.sampled_from(ZONES),
+)
+def test_remembered_iso_times_are_the_zones_own(zone, instant, seen_as):
+    """formatting.local_iso remembers its answers: an instant gets the same text however it was
+    written (any tzinfo), and each zone its own offset, around every change of the clocks."""
+    expected = instant.astimezone(ZoneInfo(zone)).isoformat()
+    assert local_iso(instant, zone) == expected
+    assert local_iso(instant.astimezone(ZoneInfo(seen_as)), zone) == expected
+    assert local_iso(instant, seen_as) == instant.astimezone(ZoneInfo(seen_as)).isoformat()

@@ -14,6 +14,23 @@ from ..tokens import hash_token
 
 # Checked against when the email is unknown, so both paths cost one hash.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+PASSWORD_MIN, PASSWORD_MAX = 10, 200
+
+
+def password_problems(password: object, confirm: object = None) -> dict[str, str]:
+    """What is wrong with a new password (and its confirmation, when one was asked for), by
+    field; empty if nothing. One rule for invites, the password page and the CLI."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        return {"password": f"Use at least {PASSWORD_MIN} characters."}
+    if len(password) > PASSWORD_MAX:
+        return {"password": f"Keep it to {PASSWORD_MAX} characters."}
+    if confirm is not None and confirm != password:
+        return {"confirm": "The two passwords differ. Type the same one twice."}
+    return {}
+
+
+def password_matches(user: User, password: object) -> bool:
+    return isinstance(password, str) and check_password_hash(user.password_hash, password)
 
 
 def create_user(
@@ -35,8 +52,7 @@ def create_user(
         errors["role"] = f"Role must be one of {', '.join(ROLES)}."
     if role == "coordinator" and company is None:
         errors["company"] = "A coordinator belongs to a company."
-    if len(password or "") < 10:
-        errors["password"] = "Use at least 10 characters."
+    errors |= password_problems(password)
     if errors:
         raise ValidationError(errors)
     user = User(

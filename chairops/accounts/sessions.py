@@ -17,8 +17,7 @@ from werkzeug.security import generate_password_hash
 from ..errors import ValidationError
 from ..models import StaffSession, User
 from ..tokens import hash_token
-
-PASSWORD_MIN = 10
+from .service import password_problems
 
 
 def start_session(session: Session, user: User, now: dt.datetime) -> str:
@@ -79,10 +78,13 @@ def end_stale_sessions(session: Session, now: dt.datetime, days: int) -> int:
     return session.execute(delete(StaffSession).where(StaffSession.created_at < cutoff)).rowcount
 
 
-def change_password(session: Session, user: User, password: str, keep: object = None) -> None:
+def change_password(
+    session: Session, user: User, password: str, keep: object = None, confirm: object = None
+) -> None:
     """Set a new password; every other sign-in of the user ends at once."""
-    if not isinstance(password, str) or not PASSWORD_MIN <= len(password) <= 200:
-        raise ValidationError({"password": f"Use {PASSWORD_MIN} to 200 characters."})
+    problems = password_problems(password, confirm)
+    if problems:
+        raise ValidationError(problems)
     user.password_hash = generate_password_hash(password)
     end_other_sessions(session, user, keep)
     session.flush()

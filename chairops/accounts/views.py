@@ -1,4 +1,4 @@
-"""Staff sign-in and sign-out, the user loaders, and the role guard."""
+"""Staff sign-in and sign-out, changing one's password, the user loaders, and the role guard."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..errors import ValidationError
 from ..extensions import db, limiter, login_manager
 from ..models import User, utcnow
 from ..web import problem
-from .service import authenticate, user_by_api_token
-from .sessions import end_session, start_session, user_for_session
+from .service import authenticate, password_matches, user_by_api_token
+from .sessions import change_password, end_session, start_session, user_for_session
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -110,6 +111,40 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", render_kw={"autocomplete": "new-password"})
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def password():
+    """Change one's own password; every other sign-in of this account ends (a lost laptop)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            if not password_matches(current_user, form.current.data):
+                raise ValidationError({"current": "That is not your current password."})
+            change_password(
+                db.session, current_user, form.password.data,
+                keep=session.get("_user_id"), confirm=form.confirm.data,
+            )  # fmt: skip
+        except ValidationError as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                form[name].errors = [*form[name].errors, message]
+        else:
+            db.session.commit()
+            flash(
+                "Your password is changed. Every other device signed in as you is signed out.",
+                "info",
+            )
+            return redirect(url_for("events.home"))
+    return render_template("accounts/password.html", form=form), 422 if form.errors else 200
 
 
 @login_manager.unauthorized_handler

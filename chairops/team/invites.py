@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from ..accounts.service import create_user
+from ..accounts.service import create_user, password_problems
 from ..audit import record as audit
 from ..errors import InviteGone, InviteNotFound, NotFound, ValidationError
 from ..models import INVITE_ROLES, Company, Invite, User
@@ -17,7 +17,6 @@ from ..tokens import hash_token, link_digest
 from .service import NAME_LIMIT
 
 DEFAULT_TTL = dt.timedelta(hours=72)
-PASSWORD_MIN = 10
 ACCOUNT_EXISTS = "Someone already has an account with this email. Sign in instead."
 
 
@@ -139,12 +138,7 @@ def _check_account(name: str, password: str, confirm: str) -> None:
         errors["name"] = "Give your name as colleagues know it."
     elif len(name) > NAME_LIMIT:
         errors["name"] = f"Keep it to {NAME_LIMIT} characters."
-    if len(password) < PASSWORD_MIN:
-        errors["password"] = f"Use at least {PASSWORD_MIN} characters."
-    elif len(password) > 200:
-        errors["password"] = "Keep it to 200 characters."
-    elif confirm != password:
-        errors["confirm"] = "The two passwords differ. Type the same one twice."
+    errors |= password_problems(password, confirm)
     if errors:
         raise ValidationError(errors)
 

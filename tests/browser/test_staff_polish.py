@@ -106,3 +106,42 @@ def test_every_staff_page_below_the_dashboard_leads_back(
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/staff$"))
     expect(page.get_by_role("heading", name="All events")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("role", "viewport", "home"),
+    [
+        ("therapist", {"width": 768, "height": 1024}, r"/tablet/$"),  # a tablet, upright
+        ("coordinator", {"width": 390, "height": 844}, r"/staff$"),  # a phone
+    ],
+)
+def test_changing_ones_password_from_the_menu(
+    live_server, new_page, make, shots, role, viewport, home
+):
+    user = make.user(role=role)
+    page = new_page(viewport=viewport, has_touch=True, locale="en-US")
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(home))
+    page.locator("nav.staff-nav").get_by_role("link", name="Password").click()
+    expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    page.get_by_label("Current password").fill(PASSWORD + "x")
+    page.get_by_label("New password", exact=True).fill("tablet-password-2026")
+    page.get_by_label("New password again").fill("tablet-password-2026")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Change password").click()
+    assert answer.value.status == 422
+    assert_focused_summary(page, {"current": "That is not your current password."})
+    page.screenshot(path=shots / f"password-{role}-refused.png", full_page=True)
+
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("tablet-password-2026")
+    page.get_by_label("New password again").fill("tablet-password-2026")
+    page.get_by_role("button", name="Change password").click()
+    expect(page).to_have_url(re.compile(home))
+    expect(page.get_by_text("Your password is changed.")).to_be_visible()
+    page.screenshot(path=shots / f"password-{role}-changed.png", full_page=True)

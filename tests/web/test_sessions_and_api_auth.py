@@ -185,3 +185,52 @@ def test_the_clock_ends_sign_ins_older_than_the_remember_days(app, client, sessi
     session.commit()
     assert end_old_sign_ins(app) == 1
     assert client.get("/staff").status_code == 302
+
+
+def test_the_password_page_changes_it_and_signs_out_every_other_device(app, client, coordinator):
+    laptop = app.test_client()
+    sign_in(laptop, coordinator, remember=True)
+    elsewhere = {
+        "session": cookie(laptop, "session"),
+        "remember_token": cookie(laptop, "remember_token"),
+    }
+    sign_in(client, coordinator)
+    page = client.get("/account/password")
+    assert page.status_code == 200 and b"Change password" in page.data
+    new = "a-new-longer-secret"
+
+    refused = {
+        "not current": ({"current": "wrong-pass!", "password": new, "confirm": new}, "current"),
+        "too short": ({"current": PASSWORD, "password": "short", "confirm": "short"}, "password"),
+        "two different": ({"current": PASSWORD, "password": new, "confirm": new + "x"}, "confirm"),
+    }  # fmt: skip
+    for why, (form, field) in refused.items():
+        answer = client.post("/account/password", data=form)
+        assert answer.status_code == 422, why
+        assert f'id="{field}-error"'.encode() in answer.data, why
+        assert opens_staff(app, **elsewhere), f"{why}: nothing may change"
+
+    done = client.post(
+        "/account/password", data={"current": PASSWORD, "password": new, "confirm": new}
+    )
+    assert done.status_code == 302
+    assert client.get("/staff").status_code == 200  # this device stays signed in
+    assert not opens_staff(app, session=elsewhere["session"])
+    assert not opens_staff(app, remember_token=elsewhere["remember_token"])
+    assert (
+        app.test_client()
+        .post("/login", data={"email": coordinator.email, "password": PASSWORD})
+        .status_code
+        == 200
+    )
+    assert (
+        app.test_client()
+        .post("/login", data={"email": coordinator.email, "password": new})
+        .status_code
+        == 302
+    )
+
+
+def test_the_password_page_is_for_signed_in_staff_only(client):
+    assert client.get("/account/password").status_code == 302
+    assert client.post("/account/password", data={"current": "x"}).status_code == 302

@@ -53,7 +53,17 @@ def _answer(app: Flask, cookie: str | None, actions: list[str]):
     if cookie is not None:
         client.set_cookie("session", cookie)
     reply = client.post("/" + "/".join(actions))
-    return reply.status_code, reply.get_json(), reply.headers.getlist("Set-Cookie"), reply.vary
+    cookies = [_readable(header) for header in reply.headers.getlist("Set-Cookie")]
+    return reply.status_code, reply.get_json(), cookies, reply.vary
+
+
+def _readable(set_cookie: str) -> tuple:
+    """A Set-Cookie header with what it carries decoded, and without the clock in it: the
+    signature and Expires hold the second they were made, which two answers need not share."""
+    name, _, rest = set_cookie.partition("=")
+    value, *attributes = rest.split("; ")
+    carried = FLASKS.session_interface.get_signing_serializer(FLASKS).loads(value) if value else ""
+    return name, carried, [a.split("=")[0] if a.startswith("Expires=") else a for a in attributes]
 
 
 @settings(max_examples=150, deadline=None)

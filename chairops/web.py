@@ -84,6 +84,17 @@ def end_refused_change() -> None:
     reads_without_transaction()
 
 
+def show_errors(form, exc: ValidationError, aliases: dict | None = None) -> None:
+    """Put a service's errors on a form: each at its field (`aliases` maps a service's name to
+    the form's), the rest in the form's error summary."""
+    for name, message in exc.errors.items():
+        field = form._fields.get((aliases or {}).get(name, name))
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
 def wants_problem_json() -> bool:
     """API and webhook paths answer in problem JSON; pages answer in HTML."""
     return request.path.startswith("/api/")

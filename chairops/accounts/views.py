@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length
 from ..errors import ValidationError
 from ..extensions import db, limiter, login_manager
 from ..models import User, utcnow
-from ..web import problem
+from ..web import problem, show_errors
 from .service import authenticate, password_matches, user_by_api_token
 from .sessions import change_password, end_session, start_session, user_for_session
 
@@ -135,8 +135,7 @@ def password():
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [*form[name].errors, message]
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(

@@ -16,7 +16,7 @@ from ..errors import InviteGone, InviteNotFound, ValidationError
 from ..events.rules import COMMON_ZONES
 from ..extensions import db, limiter
 from ..models import Company, utcnow
-from ..web import public_url
+from ..web import public_url, show_errors
 from .invites import (
     accept_invite,
     create_invite,
@@ -82,15 +82,6 @@ def _zone_choices() -> list[SelectChoice]:
     ]
 
 
-def _show_errors(form: FlaskForm, exc: ValidationError, aliases: dict | None = None) -> None:
-    for name, message in exc.errors.items():
-        field = form._fields.get((aliases or {}).get(name, name))
-        if field is None:
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
-
-
 @bp.get("/staff/companies")
 @roles_required("admin")
 def company_list():
@@ -125,7 +116,7 @@ def _company_page(company: Company | None):
                 update_company(db.session, current_user, company, raw, now)
                 message = f"{company.name} saved."
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_errors(form, exc)
         else:
             db.session.commit()
             flash(message, "info")
@@ -182,7 +173,7 @@ def invite():
         )  # fmt: skip
     except ValidationError as exc:
         db.session.rollback()
-        _show_errors(form, exc, {"company": "company_id"})
+        show_errors(form, exc, {"company": "company_id"})
         return _team_page(form, 422)
     db.session.commit()
     link = public_url("team.accept", token=token)
@@ -244,7 +235,7 @@ def accept(token: str):
             user = accept_invite(db.session, token, *data, utcnow())
         except ValidationError as exc:
             db.session.rollback()
-            _show_errors(form, exc)
+            show_errors(form, exc)
         except InviteGone as exc:
             db.session.rollback()
             return _gone(exc)

@@ -290,8 +290,16 @@ def test_a_cancelled_event_cannot_be_rescheduled(make, session):
         change_schedule(session, event, {"chairs": "3"}, admin, utcnow(), CFG)
 
 
-def test_removed_slots_end_their_open_offer_and_finished_entries_stay_finished(make, session):
+@pytest.mark.parametrize("local_hour", [3, 14])
+def test_removed_slots_end_their_open_offer_and_finished_entries_stay_finished(
+    make, session, local_hour
+):
+    """The change is made the day before, at night (offers wait for texting hours) and in the
+    afternoon (the person whose offer ended is offered a chair that still exists)."""
     event = make.event(chairs=2)
+    when = dt.datetime.combine(
+        event.date - dt.timedelta(days=1), dt.time(local_hour), ZoneInfo(event.timezone)
+    ).astimezone(dt.UTC)
     last = starts(session, event)[-1]
     slot_ids = list(session.scalars(select(Slot.id).where(Slot.starts_at == last)))
     entries = [
@@ -299,21 +307,25 @@ def test_removed_slots_end_their_open_offer_and_finished_entries_stay_finished(m
             event_id=event.id,
             name=f"W{n}",
             phone=phone(50 + n),
-            sms_consent_at=utcnow(),
+            sms_consent_at=when,
             position=n,
             status=status,
             token_hash=f"hash{n}",
             offered_slot_id=slot_id,
-            offered_at=utcnow(),
-            offer_expires_at=utcnow() + dt.timedelta(minutes=10),
+            offered_at=when,
+            offer_expires_at=when + dt.timedelta(minutes=10),
         )  # fmt: skip
         for n, (status, slot_id) in enumerate(zip(("offered", "expired"), slot_ids, strict=True))
     ]
     session.add_all(entries)
     session.commit()
-    change_schedule(session, event, {"end_time": "11:40"}, make.user("admin"), utcnow(), CFG)
+    change_schedule(session, event, {"end_time": "11:40"}, make.user("admin"), when, CFG)
     session.commit()
-    assert [(e.status, e.offered_slot_id) for e in entries] == [
-        ("waiting", None),
-        ("expired", None),
-    ]
+    remaining = set(session.scalars(select(Slot.id).where(Slot.event_id == event.id)))
+    assert not remaining & set(slot_ids)
+    first, finished = entries
+    assert (finished.status, finished.offered_slot_id) == ("expired", None)
+    if local_hour == 3:
+        assert (first.status, first.offered_slot_id) == ("waiting", None)
+    else:
+        assert first.status == "offered" and first.offered_slot_id in remaining

@@ -9,6 +9,7 @@ from . import config as settings
 from . import edge
 from .config import ROOT
 from .extensions import (
+    add_autocommit_twin,
     compress,
     csrf,
     db,
@@ -38,6 +39,11 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         utc_sessions(db.engine)
         ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+        add_autocommit_twin(
+            db.engine,
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] | {"echo": app.config["SQLALCHEMY_ECHO"]},
+            app.config["DB_PING_AFTER_IDLE_SECONDS"],
+        )
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -2,6 +2,7 @@
 
 import hashlib
 import time
+import weakref
 
 from flask import current_app, request, session
 from flask_compress import Compress
@@ -10,14 +11,89 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
     pass
+
+
+_AUTOCOMMIT = "chairops.autocommit"
+_autocommit_twins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, which can run a transaction's statements in autocommit mode.
+
+    After `run_in_autocommit`, and until the transaction it begins ends, every statement goes
+    to the autocommit twin of the engine it would have gone to (`add_autocommit_twin`).
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if self.info.get(_AUTOCOMMIT):
+            return autocommit_twin(engine)
+        return engine
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _autocommit_ends_with_its_transaction(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_AUTOCOMMIT, None)
+
+
+def run_in_autocommit(session: Session) -> None:
+    """Begin the session's transaction on autocommit connections: each statement commits alone
+    (a read needs no BEGIN and no ROLLBACK). A session already in a transaction keeps it."""
+    if session.in_transaction():
+        return
+    session.info[_AUTOCOMMIT] = True
+    session.connection()
+
+
+def add_autocommit_twin(engine, options: dict, ping_seconds: float) -> None:
+    """Give an engine the twin its sessions use for autocommit statements (see Session).
+
+    On PostgreSQL the twin is a second pool whose connections stay in autocommit mode.
+    Switching a pooled connection to autocommit and back costs more Python than the read it
+    serves (four driver calls and SQLAlchemy's isolation bookkeeping per request), and always
+    autocommit connections need no reset on return either (pool_reset_on_return=None: no
+    transaction is ever left open on them). Elsewhere (SQLite) the twin is the same pool,
+    switched per use: a second pool of an SQLite file is not worth it.
+    """
+    if engine.dialect.name != "postgresql":
+        _autocommit_twins[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return
+    twin = create_engine(
+        engine.url,
+        **(options | {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}),
+    )
+    utc_sessions(twin)
+    ping_after_idle(twin, ping_seconds)
+    _autocommit_twins[engine] = twin
+
+
+def autocommit_twin(engine):
+    """The engine whose connections run each statement in autocommit mode (see Session).
+
+    Always the same object for an engine: the session keeps one connection per engine."""
+    twin = _autocommit_twins.get(engine)
+    if twin is None:
+        twin = _autocommit_twins[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return twin
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of the app's engines and their autocommit twins."""
+    for engine in db.engines.values():
+        engine.dispose()
+        twin = _autocommit_twins.get(engine)
+        if twin is not None and twin.pool is not engine.pool:
+            twin.dispose()
 
 
 def client_key() -> str:
@@ -68,7 +144,7 @@ def _change_limit() -> str:
     return current_app.config["CLAIM_RATE_LIMIT"]
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

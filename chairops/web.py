@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from . import logredact
 from .config import TextSettings
 from .errors import ChairopsError, ValidationError
-from .extensions import db
+from .extensions import db, run_in_autocommit
 from .formatting import register_filters
 
 CSP = (
@@ -61,11 +61,11 @@ def reads_without_transaction() -> None:
 
     A read needs no BEGIN and no ROLLBACK, and a ROLLBACK costs more than its round trip:
     psycopg forgets its prepared statements on every ROLLBACK (and deallocates them), so a
-    read ending in one is planned anew by PostgreSQL each time. A request whose session is
-    already in a transaction keeps it.
+    read ending in one is planned anew by PostgreSQL each time. On PostgreSQL the statements
+    go to a pool of connections kept in autocommit mode (extensions.add_autocommit_twin). A
+    request whose session is already in a transaction keeps it.
     """
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    run_in_autocommit(db.session())
 
 
 def end_refused_change() -> None:

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from chairops import create_app
-from chairops.extensions import db
+from chairops.extensions import db, dispose_engines
 from tests import factories, nodejs
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -142,7 +142,7 @@ def app(request, app_config, tmp_path):
         db.session.remove()
         if url.startswith("postgresql"):
             _truncate_all()
-        db.engine.dispose()
+        dispose_engines()
 
 
 def _fresh_schema(request, url: str) -> None:

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from chairops.extensions import db
+from chairops.extensions import autocommit_twin, db
 
 
 @contextmanager
@@ -15,8 +15,14 @@ def counting_queries():
     def record(conn, cursor, statement, *args):
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    # Reads outside a transaction go to the engine's autocommit twin: count both pools (on
+    # SQLite the twin is the same pool, whose listeners it shares).
+    twin = autocommit_twin(db.engine)
+    engines = [db.engine] if twin.pool is db.engine.pool else [db.engine, twin]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)

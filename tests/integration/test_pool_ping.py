@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from chairops.extensions import db
+from chairops.extensions import autocommit_twin, db, run_in_autocommit
 
 IDLE = 0.2  # seconds
 
@@ -25,7 +25,10 @@ def app_config(request):
 
 @pytest.fixture
 def read(client, make, session):
-    """GET the public event: one request, one pooled connection (the test's own is given back)."""
+    """GET the public event: one request, one pooled connection (the test's own is given back).
+
+    The read runs outside a transaction: on PostgreSQL on the autocommit pool, whose
+    connections are pinged by the same rule."""
     token = make.event().share_token
     session.close()
     return lambda: client.get(f"/api/v1/public/events/{token}")
@@ -34,12 +37,17 @@ def read(client, make, session):
 @pytest.fixture
 def pings(monkeypatch):
     counted = []
-    ping = db.engine.dialect.do_ping
-    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: counted.append(1) or ping(conn))
+    for dialect in {db.engine.dialect, autocommit_twin(db.engine).dialect}:
+        ping = dialect.do_ping
+        monkeypatch.setattr(
+            dialect, "do_ping", lambda conn, ping=ping: counted.append(1) or ping(conn)
+        )
     return counted
 
 
 def drop_the_pooled_connection(session, database_url: str) -> None:
+    """Terminate the server side of the pooled connection the reads use."""
+    run_in_autocommit(session())
     pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
     session.close()
     url = database_url.replace("postgresql+psycopg://", "postgresql://")

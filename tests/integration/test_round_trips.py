@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
+from chairops.extensions import run_in_autocommit
 from chairops.models import Booking
 from tests.factories import PASSWORD, phone
 from tests.querycount import counting_queries
@@ -91,11 +92,23 @@ def test_a_lost_race_still_answers_409_with_the_next_times(client, event, sessio
     assert dt.datetime.fromisoformat(lost.json["next_times"][0]) > dt.datetime.fromisoformat(start)
 
 
+def _prepared(session, reads: bool = False) -> list[str]:
+    """The statements PostgreSQL holds prepared for one pooled connection: the one claims use,
+    or with `reads` the one reads outside a transaction use (the autocommit pool)."""
+    session.close()
+    if reads:
+        run_in_autocommit(session())
+    try:
+        return list(session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars())
+    finally:
+        session.close()
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_reads_and_refused_claims_keep_the_prepared_statements(client, event, session):
     """psycopg forgets its prepared statements on every ROLLBACK, so PostgreSQL would plan the
     rush's statements anew: the availability read takes no transaction and a refused claim ends
-    with COMMIT. Counted in the server's own view of the (single, reused) pooled connection."""
+    with COMMIT. Counted in the server's own view of each (single, reused) pooled connection."""
     session.close()  # the test's own session gives its connection back: the requests reuse it
     start = _times(client, event)[0]["start"]
     for n in range(3):  # fill the time: the next claims are refused
@@ -109,22 +122,26 @@ def test_reads_and_refused_claims_keep_the_prepared_statements(client, event, se
         data={"name": "Page Person", "phone": phone(11), "start": start, "sms_consent": "yes"},
     )
     assert page.status_code == 409  # the phone page's refusal too
-    prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
-    statements = " ".join(prepared)
-    assert "share_token" in statements  # the availability read, the claim's event lookup
-    assert "WITH taken AS" in statements  # the claim itself
+    claims = " ".join(_prepared(session))
+    assert "share_token" in claims  # the claim's event lookup
+    assert "WITH taken AS" in claims  # the claim itself
+    reads = " ".join(_prepared(session, reads=True))
+    assert "share_token" in reads and "UNION ALL" in reads  # the availability read
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_rolled_back_request_would_lose_them(client, event, session):
     """The test above can fail: a ROLLBACK on the same connection empties the server's list."""
     session.close()
-    for _ in range(6):
-        assert _times(client, event)
+    start = _times(client, event)[0]["start"]
+    for n in range(3):
+        assert _claim(client, event, n, start).status_code == 201
+    for n in range(3, 10):
+        assert _claim(client, event, n, start).status_code == 409
 
     def prepared() -> int:
         return session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
 
-    before = prepared()  # on the pooled connection the requests used, in a transaction
+    before = prepared()  # on the pooled connection the claims used, in a transaction
     session.rollback()
     assert before > 0 and prepared() == 0

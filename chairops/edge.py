@@ -91,7 +91,7 @@ def check_fields() -> None:
     sources = []  # only those the request has: reading an absent form still costs a parse
     if request.query_string:
         sources.append((request.args, True))
-    if _has_body():
+    if _has_body() and request.mimetype in _FORM_TYPES:  # the only bodies Werkzeug reads as a form
         sources.append((request.form, False))
     for source, is_query in sources:
         for name, value in source.items(multi=True):
@@ -104,6 +104,9 @@ def check_fields() -> None:
                 errors.setdefault(name, why)
     if errors:
         raise ValidationError(errors)
+
+
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def _has_body() -> bool:

@@ -22,9 +22,12 @@ def parse_mobile(raw: object, country: str, allowed: Collection[str] | None = No
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException as exc:
         raise ValueError("That does not look like a phone number.") from exc
-    if not phonenumbers.is_valid_number(number):
+    # number_type is UNKNOWN exactly when is_valid_number is false (both match the number
+    # against its region's patterns): one lookup serves both checks, on every claim.
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         raise ValueError("That number is not valid. Check the digits and the country code.")
-    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+    if kind not in _MOBILE_TYPES:
         raise ValueError("Enter a mobile number that can receive texts.")
     if allowed is not None and phonenumbers.region_code_for_number(number) not in allowed:
         raise ValueError("We can only text numbers in " + _countries(allowed) + ".")

@@ -236,9 +236,9 @@ def main() -> int:
         call_wall = time.perf_counter() - started
         figures = check(url, joins, calls)
         with app.app_context():
-            from chairops.extensions import db
+            from chairops.extensions import dispose_engines
 
-            db.engine.dispose()
+            dispose_engines()
     minutes = max(c["minute"] for c in calls) + 1
     batches = Counter(Counter(c["minute"] for c in calls).values())
     result = {

@@ -45,7 +45,7 @@ from chairops import create_app
 from chairops.accounts.service import create_user, issue_api_token
 from chairops.clock import purge_screens, waitlist_tick
 from chairops.coordinator.service import PAST_PAGE_SIZE
-from chairops.extensions import db
+from chairops.extensions import db, dispose_engines
 from chairops.messaging.dispatch import dispatch_once, reconcile_once
 from chairops.models import Company, utcnow
 
@@ -356,7 +356,7 @@ def run(urls: dict[str, str], requests: int, stack: ExitStack) -> dict:
 
 def _dispose(app) -> None:
     with app.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 def main() -> int:

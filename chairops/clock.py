@@ -18,6 +18,7 @@ from .accounts.sessions import end_stale_sessions
 from .events.lifecycle import advance_events
 from .extensions import db
 from .messaging.dispatch import dispatch_once, reconcile_once
+from .messaging.webhooks import purge_receipts
 from .models import utcnow
 from .outcomes.service import ask_followups
 from .programmes.nudges import tell_next_dates
@@ -36,6 +37,16 @@ def purge_screens(app: Flask) -> int:
         db.session.commit()
         if count:
             log.info("purged raw answers of %d screens", count)
+        return count
+
+
+def purge_webhook_receipts(app: Flask) -> int:
+    """Forget Twilio webhook receipts older than WEBHOOK_RECEIPT_DAYS."""
+    with app.app_context():
+        count = purge_receipts(db.session, utcnow(), app.config["WEBHOOK_RECEIPT_DAYS"])
+        db.session.commit()
+        if count:
+            log.info("forgot %d old webhook receipts", count)
         return count
 
 
@@ -92,6 +103,7 @@ def programme_texts(app: Flask) -> int:
 # (job, seconds between runs)
 JOBS: list[tuple[Callable[[Flask], object], int]] = [
     (purge_screens, 3600),
+    (purge_webhook_receipts, 3600),
     (end_old_sign_ins, 3600),
     (dispatch_once, 5),
     (reconcile_once, 60),

@@ -66,6 +66,8 @@ def from_environment() -> dict:
         # Therapists may check someone in (or start) from this many minutes before their time.
         "CHECKIN_LEAD_MINUTES": int(os.environ.get("CHECKIN_LEAD_MINUTES", "60")),
         "SCREEN_RETENTION_DAYS": int(os.environ.get("SCREEN_RETENTION_DAYS", "7")),
+        # A Twilio webhook's receipt (which makes a replay harmless) is kept this many days.
+        "WEBHOOK_RECEIPT_DAYS": max(1, int(os.environ.get("WEBHOOK_RECEIPT_DAYS", "30"))),
         # Outcome reports show numbers only for groups of at least this many people (never < 2).
         "OUTCOMES_MIN_GROUP": max(2, int(os.environ.get("OUTCOMES_MIN_GROUP", "5"))),
         # Hours from a massage to the two-day pain text (0: at once), held to quiet hours.

@@ -12,7 +12,7 @@ import logging
 import re
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
@@ -58,6 +58,19 @@ def first_receipt(session: Session, sid: str, event: str, now: dt.datetime) -> b
     except IntegrityError:
         return False
     return True
+
+
+def purge_receipts(session: Session, now: dt.datetime, keep_days: int) -> int:
+    """Forget receipts older than `keep_days`: Twilio retries a webhook within hours, so a
+    replay that old is not a retry, and the table would otherwise grow by every status
+    callback of every text."""
+    cutoff = now - dt.timedelta(days=keep_days)
+    result = session.execute(
+        delete(WebhookReceipt)
+        .where(WebhookReceipt.received_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def reply_languages(session: Session) -> frozenset[str]:

@@ -5,11 +5,14 @@ On SQLite and PostgreSQL: the receipts that make replays harmless live in the da
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
+from chairops.clock import JOBS, purge_webhook_receipts
 from chairops.messaging.rules import languages_for, reply_keyword
-from chairops.models import Message, OptOut, WebhookReceipt
+from chairops.models import Message, OptOut, WebhookReceipt, utcnow
 from tests.factories import phone
 from tests.web.test_webhooks import (
     NUMBER,
@@ -138,3 +141,21 @@ def test_languages_come_from_the_companies_countries():
     assert languages_for(["US"]) == {"en", "es"}
     assert languages_for(["CA", "GB"]) == {"en", "fr"}
     assert languages_for(["mx", "fr"]) == {"en", "es", "fr"}
+
+
+def test_receipts_are_forgotten_after_the_retention_days(app, client, session):
+    """The clock forgets receipts older than WEBHOOK_RECEIPT_DAYS and keeps the others, so a
+    replay within the period still changes nothing."""
+    assert purge_webhook_receipts in [job for job, _ in JOBS]
+    old_sid, new_sid = "SM" + "7" * 32, "SM" + "8" * 32
+    reply(client, "HELP", sid=old_sid)
+    reply(client, "HELP", sid=new_sid)
+    days = app.config["WEBHOOK_RECEIPT_DAYS"]
+    received = {old_sid: days + 1, new_sid: days - 1}
+    for receipt in session.scalars(select(WebhookReceipt)):
+        receipt.received_at = utcnow() - dt.timedelta(days=received[receipt.sid])
+    session.commit()
+    assert purge_webhook_receipts(app) == 1
+    session.expire_all()
+    assert [r.sid for r in session.scalars(select(WebhookReceipt))] == [new_sid]
+    assert "<Message>" not in reply(client, "HELP", sid=new_sid).get_data(as_text=True)

@@ -48,15 +48,17 @@ class BookingNotFound(NotFound):
 
 
 class SlotTaken(ChairopsError):
-    """No chair is free at the chosen time any more; `next_times` offers the nearest free ones."""
+    """No chair is free at the chosen time any more; `next_times` offers the nearest free ones,
+    written in the event's `timezone` as every time of the API is."""
 
     problem = "slot-taken"
     status = 409
     title = "That time is taken"
 
-    def __init__(self, detail: str = "", next_times=()):
+    def __init__(self, detail: str, next_times, timezone: str):
         super().__init__(detail or "No chair is free at that time any more.")
         self.next_times = list(next_times)
+        self.timezone = timezone
 
 
 class AlreadyBooked(ChairopsError):

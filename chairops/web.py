@@ -25,7 +25,7 @@ from . import logredact
 from .config import TextSettings
 from .errors import ChairopsError, ValidationError
 from .extensions import db, run_in_autocommit
-from .formatting import register_filters
+from .formatting import local_iso, register_filters
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -124,7 +124,7 @@ def handle_chairops_error(exc: ChairopsError):
         extra = {"errors": exc.errors} if isinstance(exc, ValidationError) else {}
         extra |= exc.extra  # e.g. ends_at of a priority window
         if getattr(exc, "next_times", None):
-            extra["next_times"] = [t.start.isoformat() for t in exc.next_times]
+            extra["next_times"] = [local_iso(t.start, exc.timezone) for t in exc.next_times]
         return problem(exc.status, exc.problem, exc.title, exc.detail, **extra)
     page = render_template("error.html", title=exc.title, detail=exc.detail, problem=exc.problem)
     return page, exc.status

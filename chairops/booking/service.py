@@ -236,7 +236,7 @@ def _claim_in_one_statement(session, event, booking, token, claim, now, texts) -
             raise AlreadyBooked("This number already has a booking at this event.")
         if row.slot_id is None:
             break  # no chair free at that start; a lost race retries with a fresh snapshot
-    raise SlotTaken(TAKEN, next_times=_nearest(session, event, start, now))
+    raise SlotTaken(TAKEN, _nearest(session, event, start, now), event.timezone)
 
 
 def _as_start(raw: object) -> dt.datetime:
@@ -307,7 +307,7 @@ def _adopt(session: Session, event: Event, booking: Booking, row) -> None:
 def _refuse(session, event, booking, start, now):
     if booking.phone_key and holds_booking(session, event.id, booking.phone_key):
         raise AlreadyBooked("This number already has a booking at this event.")
-    raise SlotTaken(TAKEN, next_times=_nearest(session, event, start, now))
+    raise SlotTaken(TAKEN, _nearest(session, event, start, now), event.timezone)
 
 
 def move_booking(
@@ -329,7 +329,7 @@ def move_booking(
         return booking
     if not _seat(session, event, booking, start, now):
         raise SlotTaken(
-            "That time just filled up.", next_times=_nearest(session, event, start, now)
+            "That time just filled up.", _nearest(session, event, start, now), event.timezone
         )
     booking.revision = (booking.revision or 0) + 1
     session.flush()

@@ -65,6 +65,30 @@ def test_taken_slot_and_second_booking_are_409s(client, event):
     assert_problem(claim(client, event, phone=phone(1)), 409, "already-booked")
 
 
+@pytest.mark.parametrize(
+    ("zone", "country", "number"),
+    [
+        ("America/New_York", "US", "202-555-01{:02d}"),
+        ("Asia/Kolkata", "IN", "+91 98765 432{:02d}"),  # +05:30
+        ("Pacific/Auckland", "NZ", "+64 21 123 45{:02d}"),  # +13:00 in its summer
+        ("Europe/London", "GB", "07400 1234{:02d}"),
+    ],
+)
+def test_the_nearest_free_times_of_a_409_are_times_the_event_offers(
+    client, make, zone, country, number
+):
+    """Written as the availability read writes them (API.md: ISO 8601 in the event's zone), so
+    a client can match them to its list; they were in UTC."""
+    event = make.event(company=make.company(timezone=zone, country=country), chairs=1)
+    times = client.get(f"/api/v1/public/events/{event.share_token}").json["times"]
+    start = times[2]["start"]
+    assert claim(client, event, start=start, phone=number.format(1)).status_code == 201
+    taken = claim(client, event, start=start, phone=number.format(2))
+    assert_problem(taken, 409, "slot-taken")
+    offered = [t["start"] for t in times if t["start"] != start]
+    assert taken.json["next_times"] and set(taken.json["next_times"]) <= set(offered)
+
+
 def test_cancel_is_200_twice(client, event):
     token = claim(client, event).json["booking"]["token"]
     assert client.delete(f"/api/v1/bookings/{token}").json["booking"]["status"] == "cancelled"

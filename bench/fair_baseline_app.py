@@ -5,7 +5,8 @@ balancing, no held slots. This app does what the real claim does in the database
 availability read joins the event as the app's does, and a claim runs the very statement of
 chairops/booking/claim_sql.py (least-used chair, held slots skipped, the booker taken off the
 waitlist, three texts written) with bodies worded by plain string formatting. Like the app, it
-reads availability outside a transaction (psycopg forgets prepared statements on ROLLBACK). It
+reads availability outside a transaction (psycopg forgets prepared statements on ROLLBACK), and
+a refused claim names the nearest free times, read the same way, as the app's 409 does. It
 validates the phone with phonenumbers, as the app does, since that is work every real claim needs.
 What it leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the
 app's Python around them.
@@ -93,6 +94,19 @@ def availability(start_response, token: str):
     return respond(start_response, 200, {"times": times, "waitlist_open": False})
 
 
+def next_times(conn, token: str, start: dt.datetime, now: dt.datetime, zone) -> list[str]:
+    """Up to six free times nearest the refused one, later ones first (booking.service)."""
+    conn.autocommit = True  # read outside a transaction, as the app does after a refusal
+    try:
+        rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
+    finally:
+        conn.autocommit = False
+    free = [r[9] for r in rows if r[9] is not None and r[11] > 0]
+    later = [t for t in free if t > start]
+    earlier = [t for t in free if t < start][::-1]
+    return [t.astimezone(zone).isoformat() for t in sorted((later + earlier)[:6])]
+
+
 def read_claim(environ) -> dict | None:
     try:
         size = int(environ.get("CONTENT_LENGTH") or 0)
@@ -178,8 +192,17 @@ def claim(environ, start_response, token: str):
         },  # fmt: skip
     ).fetchone()
     conn.commit()
+    if row[1] is None and row[10]:
+        return problem(start_response, 409, "already-booked", "This number already has a booking.")
     if row[1] is None:
-        return problem(start_response, 409, "slot-taken", "No chair is free at that time.")
+        # The app's 409 names the nearest free times (API.md): the same read, the same pick.
+        body = {
+            "type": "/problems/slot-taken",
+            "title": "No chair is free at that time.",
+            "status": 409,
+            "next_times": next_times(conn, token, params["start"], now, ZoneInfo(event[2])),
+        }
+        return respond(start_response, 409, body, problem=True)
     booking = {"token": secret, "start": params["start"].isoformat(), "chair": row[6]}
     return respond(start_response, 201, {"booking": booking | {"status": "booked"}})
 

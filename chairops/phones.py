@@ -8,6 +8,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+MAX_MORE_COUNTRIES = 20  # companies.sms_countries holds "CA GB ..." in 60 characters
 
 
 def parse_mobile(raw: object, country: str, allowed: Collection[str] | None = None) -> str:
@@ -32,6 +33,25 @@ def parse_mobile(raw: object, country: str, allowed: Collection[str] | None = No
     if allowed is not None and phonenumbers.region_code_for_number(number) not in allowed:
         raise ValueError("We can only text numbers in " + _countries(allowed) + ".")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_countries(raw: object, own: str | None = None) -> str | None:
+    """More countries to text, typed as codes ("ca, GB" or a list): "CA GB" in the order given,
+    without repeats or the company's `own` country; None for none; ValueError naming the codes
+    phone numbers cannot be read for."""
+    words = raw if isinstance(raw, list | tuple) else str(raw or "").replace(",", " ").split()
+    codes = list(dict.fromkeys(str(word).strip().upper() for word in words if str(word).strip()))
+    unknown = [code for code in codes if code not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown:
+        uk = " The United Kingdom is GB." if "UK" in unknown else ""
+        raise ValueError(
+            f"Not a country we can text: {', '.join(unknown)}. Use two-letter codes, such as CA."
+            + uk
+        )
+    codes = [code for code in codes if code != own]
+    if len(codes) > MAX_MORE_COUNTRIES:
+        raise ValueError(f"Name at most {MAX_MORE_COUNTRIES} countries.")
+    return " ".join(codes) or None
 
 
 def _countries(codes: Collection[str]) -> str:

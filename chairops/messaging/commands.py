@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Company
+from ..phones import parse_countries
 from .dispatch import dispatch_once, reconcile_once
 from .rules import allowed_countries
 
@@ -50,10 +51,10 @@ def texting_countries_command(company_name: str, codes: tuple[str, ...]):
     company = db.session.scalar(select(Company).where(Company.name == company_name))
     if company is None:
         raise click.ClickException(f"No company named {company_name!r}.")
-    bad = [code for code in codes if not (len(code) == 2 and code.isascii() and code.isalpha())]
-    if bad:
-        raise click.ClickException(f"Not ISO country codes: {', '.join(bad)}")
-    company.sms_countries = " ".join(code.upper() for code in codes) or None
+    try:
+        company.sms_countries = parse_countries(list(codes), company.country)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     allowed = sorted(allowed_countries(company.country, company.sms_countries))
     click.echo(f"{company.name} texts numbers in: {', '.join(allowed)}.")

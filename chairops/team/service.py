@@ -14,6 +14,7 @@ from ..audit import record as audit
 from ..errors import NotFound, ValidationError
 from ..events.rules import parse_timezone
 from ..models import Company, Event, Invite, User
+from ..phones import parse_countries
 
 NAME_LIMIT = 120
 
@@ -22,6 +23,7 @@ class CompanyInput(NamedTuple):
     name: str
     timezone: str
     country: str
+    sms_countries: str | None = None  # more countries whose numbers it may text, "CA GB"
 
 
 class CompanyRow(NamedTuple):
@@ -68,6 +70,10 @@ def validate_company(raw: dict) -> CompanyInput:
             clean[field] = parse(raw.get(field))
         except ValueError as exc:
             errors[field] = str(exc)
+    try:
+        clean["sms_countries"] = parse_countries(raw.get("sms_countries"), clean.get("country"))
+    except ValueError as exc:
+        errors["sms_countries"] = str(exc)
     if errors:
         raise ValidationError(errors)
     return CompanyInput(**clean)
@@ -85,9 +91,14 @@ def create_company(session: Session, actor: User, raw: dict, now: dt.datetime) -
 def update_company(
     session: Session, actor: User, company: Company, raw: dict, now: dt.datetime
 ) -> list[str]:
-    """Change a company's name, time zone or country; return the fields that changed."""
+    """Change a company's name, time zone, country or texting countries (each left as it is
+    when `raw` does not give it); return the fields that changed."""
     data = validate_company(raw)
-    changed = [field for field, value in data._asdict().items() if getattr(company, field) != value]
+    changed = [
+        field
+        for field, value in data._asdict().items()
+        if field in raw and getattr(company, field) != value
+    ]
     for field in changed:
         setattr(company, field, getattr(data, field))
     if changed:

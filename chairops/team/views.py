@@ -46,6 +46,9 @@ class CompanyForm(FlaskForm):
     name = StringField("Name", render_kw={"maxlength": 120, "autocomplete": "organization"})
     timezone = SelectField("Time zone", default="America/New_York", validate_choice=False)
     country = SelectField("Country", default="US", validate_choice=False)
+    sms_countries = StringField(
+        "Also text numbers from", render_kw={"maxlength": 60, "autocomplete": "off"}
+    )
 
 
 class InviteForm(FlaskForm):
@@ -107,7 +110,8 @@ def _company_page(company: Company | None):
         SelectChoice(code, f"{name} ({code})") for code, name in country_names().items()
     ]
     if form.validate_on_submit():
-        raw, now = {k: form[k].data for k in ("name", "timezone", "country")}, utcnow()
+        fields = ("name", "timezone", "country", "sms_countries")
+        raw, now = {k: form[k].data for k in fields}, utcnow()
         try:
             if company is None:
                 company = create_company(db.session, current_user, raw, now)

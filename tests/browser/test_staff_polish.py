@@ -145,3 +145,28 @@ def test_changing_ones_password_from_the_menu(
     expect(page).to_have_url(re.compile(home))
     expect(page.get_by_text("Your password is changed.")).to_be_visible()
     page.screenshot(path=shots / f"password-{role}-changed.png", full_page=True)
+
+
+def test_an_admin_adds_texting_countries_on_the_company_page(
+    live_server, laptop_page, make, session, shots
+):
+    company = make.company(name="Initech")
+    page = laptop_page
+    sign_in(page, make.user(role="admin"))
+    page.goto("/staff/companies")
+    page.get_by_role("link", name="Edit Initech").click()
+    field = page.get_by_label("Also text numbers from")
+    expect(field).to_have_value("")
+    field.fill("ca, uk")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Save changes").click()
+    assert answer.value.status == 422
+    assert_focused_summary(page, {"sms_countries": "Not a country we can text: UK."})
+    expect(page.get_by_label("Also text numbers from")).to_have_value("ca, uk")  # kept to fix
+    page.screenshot(path=shots / "laptop-company-texting-countries-refused.png", full_page=True)
+    page.get_by_label("Also text numbers from").fill("ca, gb")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page).to_have_url(re.compile(r"/staff/companies$"))
+    expect(page.get_by_text("Initech saved.")).to_be_visible()
+    session.expire_all()
+    assert company.sms_countries == "CA GB"

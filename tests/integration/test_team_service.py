@@ -169,6 +169,10 @@ def test_a_deactivated_users_pending_invites_stop_working(backend, session, make
         ({"name": "A", "timezone": "Tokyo", "country": "JP"}, {"timezone"}),
         ({"name": "A", "timezone": None, "country": None}, {"timezone", "country"}),
         ({"name": "A" * 121, "timezone": "UTC", "country": "XX"}, {"name", "country"}),
+        (
+            {"name": "A", "timezone": "UTC", "country": "JP", "sms_countries": "KR X"},
+            {"sms_countries"},
+        ),
     ],
 )
 def test_company_validation_names_each_bad_field(raw, fields):

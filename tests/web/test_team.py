@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from phonenumbers import SUPPORTED_REGIONS
 from sqlalchemy import select
 
 from chairops.models import AuditEntry, Company, Invite, User, utcnow
@@ -67,6 +68,8 @@ def test_admin_adds_and_edits_a_company_and_sees_the_list(client, admin, make, s
         ("name", "   ", "Give the company&#39;s name."),
         ("name", "x" * 121, "Keep it to 120 characters."),
         ("timezone", "Mars/Olympus_Mons", "Choose a time zone such as America/New_York."),
+        ("sms_countries", "ca, zz", "Not a country we can text: ZZ."),
+        ("sms_countries", " ".join(sorted(SUPPORTED_REGIONS)[:21]), "Name at most 20 countries."),
         ("timezone", "", "Choose a time zone such as America/New_York."),
         ("country", "ZZ", "Choose a country by its two-letter code"),
         ("country", "USA", "Choose a country by its two-letter code"),
@@ -86,6 +89,36 @@ def test_bad_company_fields_are_422_naming_the_field(client, admin, make, sessio
     session.expire_all()
     assert session.query(Company).count() == 1
     assert (company.name, company.timezone) == ("Kept Name", "America/New_York")
+
+
+def test_admin_lets_a_company_text_numbers_of_more_countries(client, admin, make, session):
+    """Until then a UK mobile cannot book at a US company's event (texts abroad cost more)."""
+    company = make.company(name="Initech")
+    event = make.event(company=company)
+    start = client.get(f"/api/v1/public/events/{event.share_token}").json["times"][0]["start"]
+    body = {"name": "Uma", "phone": "+44 7400 123456", "sms_consent": True, "start": start}
+    url = f"/api/v1/public/events/{event.share_token}/bookings"
+    refused = client.post(url, json=body)
+    assert refused.status_code == 422 and "the US" in refused.json["errors"]["phone"]
+
+    sign_in(client, admin)
+    edit = f"/staff/companies/{company.id}/edit"
+    form = {"name": "Initech", "timezone": "America/New_York", "country": "US"}
+    assert client.post(edit, data=form | {"sms_countries": "gb, CA gb us"}).status_code == 302
+    session.expire_all()
+    assert company.sms_countries == "GB CA"  # as given, once each, without its own country
+    assert 'value="GB CA"' in client.get(edit).get_data(as_text=True)
+    details = session.scalars(
+        select(AuditEntry.detail).where(AuditEntry.action == "company.updated")
+    ).all()
+    assert details == [{"fields": ["sms_countries"]}]
+    client.post("/logout")
+    assert client.post(url, json=body).status_code == 201
+
+    sign_in(client, admin)
+    assert client.post(edit, data=form | {"sms_countries": ""}).status_code == 302
+    session.expire_all()
+    assert company.sms_countries is None
 
 
 def test_company_pages_are_404_for_coordinators_and_therapists(client, make):

@@ -15,7 +15,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 
 class Base(DeclarativeBase):
@@ -49,10 +49,29 @@ def _autocommit_ends_with_its_transaction(session, transaction) -> None:
 def run_in_autocommit(session: Session) -> None:
     """Begin the session's transaction on autocommit connections: each statement commits alone
     (a read needs no BEGIN and no ROLLBACK). A session already in a transaction keeps it."""
+    session = _the_session(session)
     if session.in_transaction():
         return
     session.info[_AUTOCOMMIT] = True
     session.connection()
+
+
+def end_autocommit(session: Session) -> None:
+    """Leave autocommit mode: the next statement begins a real transaction. Nothing is left to
+    commit (each statement committed alone), so loaded objects are kept, not expired."""
+    session = _the_session(session)
+    if not session.info.get(_AUTOCOMMIT):
+        return
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def _the_session(session):
+    """The request's Session behind Flask-SQLAlchemy's scoped proxy (db.session), or itself."""
+    return session() if isinstance(session, scoped_session) else session
 
 
 def add_autocommit_twin(engine, options: dict, ping_seconds: float) -> None:

@@ -13,6 +13,7 @@ from ..booking.service import (
     booking_by_token,
     cancel_booking,
     claim_slot,
+    claim_without_transaction,
     event_by_share_token,
     event_with_times,
 )
@@ -192,6 +193,7 @@ def leave_waitlist(token: str):
 @bp.post("/public/events/<share_token>/bookings")
 @change_limit
 def public_claim(share_token: str):
+    claim_without_transaction(db.session)
     event = event_by_share_token(db.session, share_token)
     body = json_body()
     claim = Claim(

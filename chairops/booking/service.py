@@ -30,6 +30,7 @@ from ..errors import (
     WalkUpEvent,
 )
 from ..eventday.rules import day_of
+from ..extensions import end_autocommit, run_in_autocommit
 from ..messaging import notify
 from ..messaging import rules as text_rules
 from ..messaging import texts as wording
@@ -54,6 +55,19 @@ from . import claim_sql
 
 TAKEN = "Someone just took the last chair at that time."
 UNKNOWN_START = "That is not one of this event's times, or it has passed."
+
+
+def claim_without_transaction(session: Session) -> None:
+    """Run a claim request's statements in autocommit mode, on PostgreSQL, before anything else.
+
+    There the claim is one statement (claim_sql.py), a transaction of its own: with the event's
+    read before it, a successful claim is two round trips in all, no BEGIN and no COMMIT.
+    claim_slot leaves autocommit for the rare work that needs a transaction (a programme's
+    date; offers to the waitlist after the booker left it). The portable path (SQLite) takes
+    several statements, so it keeps its transaction.
+    """
+    if one_statement_claims(session):
+        run_in_autocommit(session)
 
 
 def event_by_share_token(session: Session, token: str) -> Event:
@@ -191,6 +205,9 @@ def claim_slot(
         except ValidationError as start_error:
             errors |= start_error.errors
         raise ValidationError(errors) from None
+    if event.programme_id is not None:
+        # Its monthly cap holds an advisory lock until commit, and refusals are counted.
+        end_autocommit(session)
     fairness.check_turn(session, event, phone, now)  # a programme's priority window, monthly cap
     # No "already booked?" query first: the unique indexes answer that as the booking is added.
     booking, token = new_booking(
@@ -199,6 +216,7 @@ def claim_slot(
     if not one_statement_claims(session):
         _claim_step_by_step(session, event, booking, token, claim, now, texts)
     elif _claim_in_one_statement(session, event, booking, token, claim, now, texts) and texts:
+        end_autocommit(session)  # the claim is in; offers take savepoints, in a transaction
         waitlist.offer_free_slots(session, event, now, texts)  # the booker may have held an offer
     return booking, token
 

@@ -39,6 +39,7 @@ from .service import (
     booking_by_token,
     cancel_booking,
     claim_slot,
+    claim_without_transaction,
     event_with_times,
     move_booking,
     screen_open,
@@ -66,6 +67,8 @@ def event_page(share_token: str):
     form, now = TokenForm(), utcnow()
     if request.method == "GET":
         reads_without_transaction()
+    elif request.form.get("action") != "waitlist":  # joining the waitlist takes a transaction
+        claim_without_transaction(db.session)
     event, options = event_with_times(db.session, share_token, now)
     if event.kind == "line":  # the poster's QR code leads here: a walk-up line is joined instead
         return redirect(url_for("walkup.join_page", share_token=share_token), 303)

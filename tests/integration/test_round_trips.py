@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from chairops.extensions import run_in_autocommit
-from chairops.models import Booking
+from chairops.models import Booking, Event
 from tests.factories import PASSWORD, phone
-from tests.querycount import counting_queries
+from tests.querycount import counting_queries, counting_round_trips
 
 # The portable claim path on SQLite takes a few statements more (no data-modifying CTEs).
 CLAIM_STATEMENTS = {"postgresql": 2, "sqlite": 13}
@@ -63,6 +63,23 @@ def test_a_successful_claim_takes_at_most_two_statements_on_postgresql(
     assert session.query(Booking).count() == 3
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_claim_is_two_round_trips_commit_included(client, event, monkeypatch):
+    """The event's read and the claim statement, each a transaction of its own: no BEGIN and no
+    COMMIT (a refusal adds only the read of the nearest free times)."""
+    start = _times(client, event)[0]["start"]
+    for n in range(3):
+        with counting_round_trips(monkeypatch) as sent:
+            assert _claim(client, event, n, start).status_code == 201
+        assert len(sent) == 2, sent
+    with counting_round_trips(monkeypatch) as sent:
+        assert _claim(client, event, 9, start).status_code == 409
+    assert len(sent) == 3, sent
+    with counting_round_trips(monkeypatch) as sent:
+        assert _times(client, event)
+    assert len(sent) == 1, sent
+
+
 def test_the_tablet_poll_does_not_grow_with_the_queue(client, make, session, backend):
     event = make.event(chairs=1, end_time="20:00", slot_minutes=10, buffer_minutes=0)
     therapist = make.user("therapist")
@@ -107,9 +124,9 @@ def _prepared(session, reads: bool = False) -> list[str]:
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_reads_and_refused_claims_keep_the_prepared_statements(client, event, session):
     """psycopg forgets its prepared statements on every ROLLBACK, so PostgreSQL would plan the
-    rush's statements anew: the availability read takes no transaction and a refused claim ends
-    with COMMIT. Counted in the server's own view of each (single, reused) pooled connection."""
-    session.close()  # the test's own session gives its connection back: the requests reuse it
+    rush's statements anew: the availability read and the claim run without a transaction, on
+    the autocommit pool. Counted in the server's own view of its (single, reused) connection."""
+    session.close()  # the test's own session gives its connection back
     start = _times(client, event)[0]["start"]
     for n in range(3):  # fill the time: the next claims are refused
         assert _claim(client, event, n, start).status_code == 201
@@ -122,26 +139,22 @@ def test_reads_and_refused_claims_keep_the_prepared_statements(client, event, se
         data={"name": "Page Person", "phone": phone(11), "start": start, "sms_consent": "yes"},
     )
     assert page.status_code == 409  # the phone page's refusal too
-    claims = " ".join(_prepared(session))
-    assert "share_token" in claims  # the claim's event lookup
-    assert "WITH taken AS" in claims  # the claim itself
-    reads = " ".join(_prepared(session, reads=True))
-    assert "share_token" in reads and "UNION ALL" in reads  # the availability read
+    prepared = " ".join(_prepared(session, reads=True))
+    assert "UNION ALL" in prepared  # the availability read
+    assert "company_id" in prepared  # the claim's event lookup
+    assert "WITH taken AS" in prepared  # the claim itself
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-def test_a_rolled_back_request_would_lose_them(client, event, session):
-    """The test above can fail: a ROLLBACK on the same connection empties the server's list."""
+def test_a_rolled_back_transaction_would_lose_them(event, session):
+    """What the test above guards against: a ROLLBACK empties the connection's list."""
     session.close()
-    start = _times(client, event)[0]["start"]
-    for n in range(3):
-        assert _claim(client, event, n, start).status_code == 201
-    for n in range(3, 10):
-        assert _claim(client, event, n, start).status_code == 409
+    for _ in range(6):  # past psycopg's threshold
+        session.execute(select(Event.title).where(Event.id == event.id)).one()
 
     def prepared() -> int:
         return session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
 
-    before = prepared()  # on the pooled connection the claims used, in a transaction
+    before = prepared()  # on the pooled connection, in a transaction
     session.rollback()
     assert before > 0 and prepared() == 0

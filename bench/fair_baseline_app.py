@@ -5,14 +5,14 @@ balancing, no held slots. This app does what the real claim does in the database
 availability read joins the event as the app's does, and a claim runs the very statement of
 chairops/booking/claim_sql.py (least-used chair, held slots skipped, the booker taken off the
 waitlist, three texts written) with bodies worded by plain string formatting. Like the app, it
-reads availability outside a transaction (psycopg forgets prepared statements on ROLLBACK), and
+reads availability and claims outside a transaction (two round trips a claim), and
 a refused claim names the nearest free times, read the same way, as the app's 409 does. It
 validates the phone with phonenumbers, as the app does, since that is work every real claim needs.
 What it leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the
 app's Python around them.
 
 Served by gunicorn (`gunicorn --pythonpath bench fair_baseline_app:app`) with DATABASE_URL set;
-each worker keeps one psycopg 3 connection, a transaction per claim.
+each worker keeps one psycopg 3 connection in autocommit mode, as the app's reads and claims run.
 """
 
 from __future__ import annotations
@@ -71,7 +71,9 @@ def connection() -> psycopg.Connection:
     """This worker thread's connection, opened on first use (after gunicorn forks)."""
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed:
-        conn = psycopg.connect(os.environ["DATABASE_URL"])
+        # Autocommit throughout, as the app reads and claims: each statement is a transaction
+        # of its own (the claim is one statement), so no BEGIN and no COMMIT.
+        conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
         _local.conn = conn
     return conn
 
@@ -79,11 +81,7 @@ def connection() -> psycopg.Connection:
 def availability(start_response, token: str):
     now = dt.datetime.now(dt.UTC)
     conn = connection()
-    conn.autocommit = True  # one statement, no transaction: as the app reads (web.py)
-    try:
-        rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
-    finally:
-        conn.autocommit = False
+    rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
     if not rows or rows[0][1] == "draft":
         return problem(start_response, 404, "event-not-found", "No event matches this link.")
     times = [
@@ -96,11 +94,7 @@ def availability(start_response, token: str):
 
 def next_times(conn, token: str, start: dt.datetime, now: dt.datetime, zone) -> list[str]:
     """Up to six free times nearest the refused one, later ones first (booking.service)."""
-    conn.autocommit = True  # read outside a transaction, as the app does after a refusal
-    try:
-        rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
-    finally:
-        conn.autocommit = False
+    rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
     free = [r[9] for r in rows if r[9] is not None and r[11] > 0]
     later = [t for t in free if t > start]
     earlier = [t for t in free if t < start][::-1]
@@ -147,14 +141,12 @@ def claim(environ, start_response, token: str):
     conn = connection()
     event = conn.execute(EVENT_SQL, {"token": token}).fetchone()
     if event is None or event[1] != "published":
-        conn.rollback()
         return problem(start_response, 404, "event-not-found", "No event matches this link.")
     try:
         number = phonenumbers.parse(params["phone"], event[8])
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        conn.rollback()
         return problem(start_response, 422, "validation", "That number is not valid.")
     phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     now, secret = dt.datetime.now(dt.UTC), secrets.token_urlsafe(32)
@@ -191,7 +183,6 @@ def claim(environ, start_response, token: str):
             ),
         },  # fmt: skip
     ).fetchone()
-    conn.commit()
     if row[1] is None and row[10]:
         return problem(start_response, 409, "already-booked", "This number already has a booking.")
     if row[1] is None:
@@ -212,7 +203,6 @@ def app(environ, start_response):
     method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
     if path == "/healthz":
         connection().execute("SELECT 1")
-        connection().rollback()
         return respond(start_response, 200, {"status": "ok"})
     match = ROUTE.match(path)
     if match and method == "GET" and not match["claim"]:

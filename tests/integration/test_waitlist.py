@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from chairops import waitlist
-from chairops.booking.service import Claim, cancel_booking, claim_slot, move_booking
+from chairops.booking.service import (
+    Claim,
+    cancel_booking,
+    claim_slot,
+    claim_without_transaction,
+    move_booking,
+)
 from chairops.errors import (
     AlreadyBooked,
     AlreadyWaiting,
@@ -179,17 +185,27 @@ def test_declining_or_leaving_passes_the_offer_on(make, session):
     assert (b.status, c.status, c.offered_slot_id) == ("left", "offered", first.slot_id)
 
 
-def test_a_waitlisted_person_who_books_elsewhere_leaves_the_list(make, session):
+@pytest.mark.parametrize("as_requests_do", [False, True])
+def test_a_waitlisted_person_who_books_elsewhere_leaves_the_list(make, session, as_requests_do):
+    """Also as the API and the phone page claim, from autocommit mode, which claim_slot leaves
+    for the offers (they take savepoints)."""
+
+    def claim(name, number, start, texts=None):
+        if as_requests_do:
+            session.commit()
+            claim_without_transaction(session)
+        claim_slot(session, event, Claim(name, phone(number), start.isoformat(), True), now, texts)
+
     event, first, (a, b, c), now = cancel_with_line(make, session, people=3)  # a's, held
     # A chair is added (without offers yet): b books one of its times by themselves.
     add_chair_quietly(session, event)
     free = next(o.start for o in time_options(session, event, now) if o.available)
-    claim_slot(session, event, Claim("Waiting 61", phone(61), free.isoformat(), True), now)
+    claim("Waiting 61", 61, free)
     session.refresh(b)
     assert b.status == "left"
     # a books a free time themselves: a's offer is released and goes to c.
     free = next(o.start for o in time_options(session, event, now) if o.available)
-    claim_slot(session, event, Claim("Waiting 60", phone(60), free.isoformat(), True), now, CFG)
+    claim("Waiting 60", 60, free, CFG)
     session.commit()
     session.refresh(a), session.refresh(c)
     assert a.status == "left"

@@ -81,11 +81,10 @@ def add_autocommit_twin(engine, options: dict, ping_seconds: float) -> None:
     Switching a pooled connection to autocommit and back costs more Python than the read it
     serves (four driver calls and SQLAlchemy's isolation bookkeeping per request), and always
     autocommit connections need no reset on return either (pool_reset_on_return=None: no
-    transaction is ever left open on them). Elsewhere (SQLite) the twin is the same pool,
-    switched per use: a second pool of an SQLite file is not worth it.
+    transaction is ever left open on them). Elsewhere (SQLite) the twin stays the same pool,
+    switched per use (autocommit_twin): a second pool of an SQLite file is not worth it.
     """
     if engine.dialect.name != "postgresql":
-        _autocommit_twins[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
         return
     twin = create_engine(
         engine.url,
@@ -97,7 +96,8 @@ def add_autocommit_twin(engine, options: dict, ping_seconds: float) -> None:
 
 
 def autocommit_twin(engine):
-    """The engine whose connections run each statement in autocommit mode (see Session).
+    """The engine whose connections run each statement in autocommit mode (see Session): the
+    second pool add_autocommit_twin gave it, else the engine's own pool switched per use.
 
     Always the same object for an engine: the session keeps one connection per engine."""
     twin = _autocommit_twins.get(engine)

@@ -341,11 +341,13 @@ class Client:
         self.conn.close()
 
 
-def create_published_event(port: int, token: str, title: str) -> Event:
-    """Create and publish an event through the JSON API."""
+def create_published_event(port: int, token: str, title: str, chairs: int = 0) -> Event:
+    """Create and publish an event through the JSON API (EVENT's chairs, or `chairs`)."""
     client = Client(port, token)
     tomorrow = dt.datetime.now(ZoneInfo(TIMEZONE)).date() + dt.timedelta(days=1)
     body = EVENT | {"title": title, "date": tomorrow.isoformat()}
+    if chairs:
+        body["chairs"] = chairs
     status, answer, _ = client.request("POST", "/api/v1/events", body)
     if status != 201:
         raise RuntimeError(f"create event: {status} {answer}")
@@ -355,6 +357,51 @@ def create_published_event(port: int, token: str, title: str) -> Event:
         raise RuntimeError(f"publish event: {status} {answer}")
     client.close()
     return Event(event["id"], event["share_token"], event["slots"])
+
+
+# --- like with like ---------------------------------------------------------------------
+
+
+def same_answers(ports: dict[str, int], token: str) -> None:
+    """The fair baseline must answer as the app does, or fair_ratio compares unlike work: on one
+    event of one chair, each server's availability, a booking (its token aside), a refused
+    claim (slot-taken, with its nearest free times) and a second booking by the same number."""
+    event = create_published_event(ports["app"], token, "same answers", chairs=1)
+    path = f"/api/v1/public/events/{event.share_token}"
+    servers = {name: Client(ports[name]) for name in ("app", "fair_baseline")}
+    answers: dict[str, list] = {name: [] for name in servers}
+
+    def ask(name, method, url, body=None):
+        status, answer, _ = servers[name].request(method, url, body)
+        if isinstance(answer, dict) and "booking" in answer:  # a new token, in each URL too
+            secret = answer["booking"]["token"]
+            answer = json.loads(json.dumps(answer).replace(secret, "<token>"))
+        answers[name].append((method, status, answer))
+        return answer
+
+    starts = [t["start"] for t in ask("app", "GET", path)["times"]]
+    ask("fair_baseline", "GET", path)
+    for index, (name, start) in enumerate(zip(servers, starts, strict=False)):
+        phone = f"+1202555{9900 + index:04d}"  # each server books its own start, then...
+        ask(name, "POST", f"{path}/bookings", {"name": "Same Answer", "phone": phone,
+                                               "sms_consent": True, "start": start})  # fmt: skip
+    booked = {name: answers[name][-1][2]["booking"]["start"] for name in servers}
+    for name in servers:
+        answers[name][-1][2]["booking"]["start"] = "<start>"  # ...so start and end differ
+        answers[name][-1][2]["booking"]["end"] = "<end>"
+    for index, name in enumerate(servers):  # the app's booked start is taken for both
+        person = {"name": "Late", "phone": f"+1202555{9910 + index:04d}", "sms_consent": True}
+        ask(name, "POST", f"{path}/bookings", person | {"start": booked["app"]})
+    for index, name in enumerate(servers):  # each number booked already, at a free start
+        person = {"name": "Twice", "phone": f"+1202555{9900 + index:04d}", "sms_consent": True}
+        ask(name, "POST", f"{path}/bookings", person | {"start": starts[-1]})
+    for name in servers:
+        ask(name, "GET", path)
+        servers[name].close()
+    if answers["app"] != answers["fair_baseline"]:
+        pairs = zip(answers["app"], answers["fair_baseline"], strict=True)
+        diff = next((a, f) for a, f in pairs if a != f)
+        raise RuntimeError(f"the fair baseline answers unlike the app:\n{diff[0]}\n{diff[1]}")
 
 
 # --- the rush -----------------------------------------------------------------------------
@@ -563,6 +610,7 @@ def run() -> dict:
                 name: stack.enter_context(serve(target, env, ports[name]))
                 for name, target in SERVERS.items()
             }
+            same_answers(ports, token)
             rounds = []
             for n in range(ROUNDS):
                 one = {}

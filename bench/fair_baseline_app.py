@@ -31,12 +31,14 @@ import psycopg
 from baseline_app import problem, respond  # the same answers as the bare floor
 
 from chairops.booking.claim_sql import CLAIM, Wording, segment_table
+from chairops.eventday.rules import event_day, signup_closes
 
 ACTIVE = "('booked', 'checked_in', 'in_service', 'completed')"
 # The app's availability read, as one statement: the event and its free chairs per time.
 AVAILABILITY_SQL = f"""
 SELECT e.id, e.status, e.timezone, e.title, e.location, e.room, e.date, e.reminder_lead_minutes,
-       c.country, t.starts_at, t.ends_at, t.free
+       c.country, t.starts_at, t.ends_at, t.free,
+       e.slot_minutes, e.start_time, e.end_time, e.signup_opens_at, e.signup_closes_at
 FROM events e
 JOIN companies c ON c.id = e.company_id
 LEFT JOIN (
@@ -62,6 +64,8 @@ FROM events e JOIN companies c ON c.id = e.company_id WHERE e.share_token = %(to
 """
 # claim_sql.CLAIM is written for SQLAlchemy's :name parameters; psycopg takes %(name)s.
 CLAIM_SQL = re.sub(r"(?<![:\w\\]):(\w+)(?!:)", r"%(\1)s", CLAIM.replace("%", "%%"))
+# Columns of the claim's answer row (claim_sql.CLAIM's final SELECT).
+BOOKING_ID, STARTS_AT, ENDS_AT, NUMBER, PHONE_HOLDS = 1, 4, 5, 6, 10
 ROUTE = re.compile(r"^/api/v1/public/events/(?P<token>[A-Za-z0-9_-]{1,64})(?P<claim>/bookings)?$")
 BASE = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1")
 _local = threading.local()
@@ -79,17 +83,35 @@ def connection() -> psycopg.Connection:
 
 
 def availability(start_response, token: str):
+    """The app's answer (API.md): the event, its times in its own zone, and whether its
+    waitlist is open (sign-up open, times to come, none free)."""
     now = dt.datetime.now(dt.UTC)
     conn = connection()
     rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
     if not rows or rows[0][1] == "draft":
         return problem(start_response, 404, "event-not-found", "No event matches this link.")
+    first = rows[0]
+    zone = ZoneInfo(first[2])
     times = [
-        {"start": r[9].isoformat(), "end": r[10].isoformat(), "available": int(r[11])}
+        {
+            "start": r[9].astimezone(zone).isoformat(),
+            "end": r[10].astimezone(zone).isoformat(),
+            "available": int(r[11]),
+        }
         for r in rows
         if r[9] is not None
     ]
-    return respond(start_response, 200, {"times": times, "waitlist_open": False})
+    event = {
+        "title": first[3], "location": first[4], "timezone": first[2],
+        "date": first[6].isoformat(), "slot_minutes": first[12], "status": first[1],
+    }  # fmt: skip
+    signup = first[1] == "published" and not (first[15] and now < first[15])
+    if signup:
+        opens = event_day(first[6], first[13], first[14], first[2]).opens
+        signup = now < signup_closes(opens, first[16])
+    full = bool(times) and not any(t["available"] for t in times)
+    answer = {"event": event, "times": times, "waitlist_open": signup and full}
+    return respond(start_response, 200, answer)
 
 
 def next_times(conn, token: str, start: dt.datetime, now: dt.datetime, zone) -> list[str]:
@@ -183,19 +205,36 @@ def claim(environ, start_response, token: str):
             ),
         },  # fmt: skip
     ).fetchone()
-    if row[1] is None and row[10]:
-        return problem(start_response, 409, "already-booked", "This number already has a booking.")
-    if row[1] is None:
+    if row[BOOKING_ID] is None and row[PHONE_HOLDS]:
+        body = {
+            "type": "/problems/already-booked",
+            "title": "Already booked",
+            "status": 409,
+            "detail": "This number already has a booking at this event.",
+        }
+        return respond(start_response, 409, body, problem=True)
+    if row[BOOKING_ID] is None:
         # The app's 409 names the nearest free times (API.md): the same read, the same pick.
         body = {
             "type": "/problems/slot-taken",
-            "title": "No chair is free at that time.",
+            "title": "That time is taken",
             "status": 409,
+            "detail": "Someone just took the last chair at that time.",
             "next_times": next_times(conn, token, params["start"], now, ZoneInfo(event[2])),
         }
         return respond(start_response, 409, body, problem=True)
-    booking = {"token": secret, "start": params["start"].isoformat(), "chair": row[6]}
-    return respond(start_response, 201, {"booking": booking | {"status": "booked"}})
+    zone = ZoneInfo(event[2])
+    booking = {
+        "start": row[STARTS_AT].astimezone(zone).isoformat(),
+        "end": row[ENDS_AT].astimezone(zone).isoformat(),
+        "chair": row[NUMBER],
+        "status": "booked",
+        "token": secret,
+        "manage_url": f"{BASE}/b/{secret}",
+        "screen_url": f"{BASE}/b/{secret}/screen",
+        "ics_url": f"{BASE}/b/{secret}/calendar.ics",
+    }
+    return respond(start_response, 201, {"booking": booking})
 
 
 def app(environ, start_response):

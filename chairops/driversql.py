@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 
@@ -29,9 +30,10 @@ class DriverStatement:
         self.row = namedtuple("Row", keys, rename=True)
         self._compiled: dict[tuple[str, str], tuple] = {}
 
-    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple]:
-        """Every row, as named tuples with the statement's column keys."""
-        connection = session.connection()
+    def rows(self, db: Session | Connection, params: dict[str, Any]) -> list[tuple]:
+        """Every row, as named tuples with the statement's column keys, read on the session's
+        connection or on the connection given."""
+        connection = db if isinstance(db, Connection) else db.connection()
         sql, values = self.bound(connection.dialect, params)
         results = self._for(connection.dialect)[3]
         cursor = connection.connection.cursor()
@@ -55,8 +57,8 @@ class DriverStatement:
             values = tuple(values[name] for name in compiled.positiontup)
         return sql, values
 
-    def one(self, session: Session, params: dict[str, Any]) -> tuple:
-        (row,) = self.rows(session, params)
+    def one(self, db: Session | Connection, params: dict[str, Any]) -> tuple:
+        (row,) = self.rows(db, params)
         return row
 
     def _for(self, dialect):

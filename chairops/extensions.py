@@ -106,6 +106,13 @@ def autocommit_twin(engine):
     return twin
 
 
+def autocommit_connection():
+    """A connection of the app's engine, from its autocommit twin, for a request that reads one
+    statement and needs no ORM session: none is made, begun or closed for it. Use it in a with
+    block; the statement keeps SQLAlchemy's events, error wrapping and disconnect handling."""
+    return autocommit_twin(db.engine).connect()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection of the app's engines and their autocommit twins."""
     for engine in db.engines.values():

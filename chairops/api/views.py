@@ -34,7 +34,7 @@ from ..events.service import (
     publish_event,
     validate_event,
 )
-from ..extensions import change_limit, db, limiter
+from ..extensions import autocommit_connection, change_limit, db, limiter
 from ..formatting import local_iso
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
@@ -53,7 +53,6 @@ from ..web import (
     no_store,
     problem,
     public_url,
-    reads_without_transaction,
     text_settings,
 )
 from .openapi import spec
@@ -112,8 +111,8 @@ def openapi():
 @bp.get("/public/events/<share_token>")
 def public_event(share_token: str):
     now = utcnow()
-    reads_without_transaction()
-    event, options = event_with_times(db.session, share_token, now)
+    with autocommit_connection() as connection:  # one statement: no session, no transaction
+        event, options = event_with_times(connection, share_token, now)
     tz = event.timezone
     return jsonify(
         event={

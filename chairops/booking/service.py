@@ -15,6 +15,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -84,17 +85,20 @@ def event_by_share_token(session: Session, token: str) -> Event:
 
 
 def event_with_times(
-    session: Session, share_token: str, now: dt.datetime
+    db: Session | Connection, share_token: str, now: dt.datetime
 ) -> tuple[Event, list[TimeOption]]:
     """The event behind a sign-up link and its times still to come, in one statement.
 
     The hottest read of a sign-up rush, so it runs lean (driversql.py): the first row holds the
-    event's columns and becomes the event, as if loaded; each other row is a time.
+    event's columns and becomes the event, as if loaded; each other row is a time. Given a
+    session, the event joins it (pages go on to use it); given a connection, as a read that
+    needs no session does (the JSON API's), the event stays detached, every column loaded.
     """
-    rows = _event_with_times_statement().rows(session, {"share_token": share_token, "now": now})
+    rows = _event_with_times_statement().rows(db, {"share_token": share_token, "now": now})
     if not rows or rows[0].status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
-    event = as_loaded(session, Event, _columns_of(Event, rows[0]))
+    values = _columns_of(Event, rows[0])
+    event = loaded(Event, values) if isinstance(db, Connection) else as_loaded(db, Event, values)
     return event, [TimeOption(r.starts_at, r.ends_at, int(r.free)) for r in rows[1:]]
 
 
@@ -102,15 +106,22 @@ def as_loaded(session: Session, model, values: dict):
     """An object of `model` made from column values read already, persistent in the session as
     if a query had loaded it (columns not given load when first used); if the session holds that
     object already, its copy wins."""
-    obj = class_mapper(model).class_manager.new_instance()
-    # Set as a query's load sets them: straight into the object's state, without the attribute
-    # events (and their CPU) that `model(**values)` would fire only to be undone below.
-    obj.__dict__.update(values)
-    make_transient_to_detached(obj)
+    obj = loaded(model, values)
     held = session.identity_map.get(inspect(obj).key)
     if held is not None:
         return held
     session.add(obj)
+    return obj
+
+
+def loaded(model, values: dict):
+    """An object of `model` made from column values read already, detached, as a loaded
+    object is once its session closes."""
+    obj = class_mapper(model).class_manager.new_instance()
+    # Set as a query's load sets them: straight into the object's state, without the attribute
+    # events (and their CPU) that `model(**values)` would fire only to be undone here.
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
     return obj
 
 

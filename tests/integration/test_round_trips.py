@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
-from chairops.extensions import run_in_autocommit
+from chairops.extensions import Session, run_in_autocommit
 from chairops.models import Booking, Event
 from tests.factories import PASSWORD, phone
 from tests.querycount import counting_queries, counting_round_trips
@@ -41,6 +42,22 @@ def test_the_availability_read_is_one_statement(client, event):
             times = _times(client, event)
         assert len(statements) == 1, statements
         _claim(client, event, n, times[n]["start"])
+
+
+def test_the_availability_read_begins_no_orm_session(client, event):
+    """The JSON API's read runs on a pooled connection alone: no session is made, begun or
+    closed for it (its statement is counted above)."""
+    begun = []
+
+    def record(session, transaction):
+        begun.append(transaction)
+
+    sa_event.listen(Session, "after_transaction_create", record)
+    try:
+        assert _times(client, event)
+    finally:
+        sa_event.remove(Session, "after_transaction_create", record)
+    assert begun == []
 
 
 def test_the_phone_event_page_is_one_statement(client, event):

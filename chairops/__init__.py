@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from inspect import iscoroutinefunction
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -21,9 +24,27 @@ from .extensions import (
 )
 
 
+class Chairops(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks `inspect.iscoroutinefunction` of each hook and view on every request (a dozen a
+    request, each unwrapping the function anew), and the answer for a function never changes.
+    """
+
+    def ensure_sync(self, func):
+        try:
+            is_async = _is_coroutine_function(func)
+        except TypeError:  # an unhashable callable: Flask's own way, each time
+            return super().ensure_sync(func)
+        return self.async_to_sync(func) if is_async else func
+
+
+_is_coroutine_function = lru_cache(maxsize=1024)(iscoroutinefunction)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, commands."""
-    app = Flask(
+    app = Chairops(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),

@@ -33,6 +33,10 @@ class DriverStatement:
     def rows(self, db: Session | Connection, params: dict[str, Any]) -> list[tuple]:
         """Every row, as named tuples with the statement's column keys, read on the session's
         connection or on the connection given."""
+        return [self.row._make(row) for row in self.tuples(db, params)]
+
+    def tuples(self, db: Session | Connection, params: dict[str, Any]) -> list[tuple]:
+        """Every row, as plain tuples in the statement's column order (rows() names them)."""
         connection = db if isinstance(db, Connection) else db.connection()
         sql, values = self.bound(connection.dialect, params)
         results = self._for(connection.dialect)[3]
@@ -45,7 +49,7 @@ class DriverStatement:
             raw = cursor.fetchall()
         finally:
             cursor.close()
-        return [self.row._make(_converted(row, results)) for row in raw]
+        return [_converted(row, results) for row in raw] if results else raw
 
     def bound(self, dialect, params: dict[str, Any]) -> tuple[str, Any]:
         """The SQL for this dialect and the driver's parameters for `params`, as sent."""
@@ -85,8 +89,6 @@ class DriverStatement:
 
 
 def _converted(row, results: dict):
-    if not results:
-        return row
     values = list(row)
     for index, process in results.items():
         if values[index] is not None:

@@ -94,12 +94,15 @@ def event_with_times(
     session, the event joins it (pages go on to use it); given a connection, as a read that
     needs no session does (the JSON API's), the event stays detached, every column loaded.
     """
-    rows = _event_with_times_statement().rows(db, {"share_token": share_token, "now": now})
-    if not rows or rows[0].status == "draft":
+    statement = _event_with_times_statement()
+    rows = statement.tuples(db, {"share_token": share_token, "now": now})
+    first = statement.row._make(rows[0]) if rows else None
+    if first is None or first.status == "draft":
         raise EventNotFound("No event matches this link. Check the link you were sent.")
-    values = _columns_of(Event, rows[0])
+    values = _columns_of(Event, first)
     event = loaded(Event, values) if isinstance(db, Connection) else as_loaded(db, Event, values)
-    return event, [TimeOption(r.starts_at, r.ends_at, int(r.free)) for r in rows[1:]]
+    # A time's row leads with starts_at, ends_at and free: read by place, not named, as dozens are.
+    return event, [TimeOption(row[0], row[1], int(row[2])) for row in rows[1:]]
 
 
 def as_loaded(session: Session, model, values: dict):
@@ -152,15 +155,15 @@ def _event_with_times_statement() -> DriverStatement:
     """Built once: a row of the event's columns, then a row per time, for share_token and now.
 
     The event's columns come once, not repeated beside every time (UNION ALL: the time rows
-    carry NULL there, the event row NULL times, and sorts first).
+    carry NULL there, the event row NULL times, and sorts first). The time's columns lead.
     """
     token = bindparam("share_token", type_=String)
     event_id = select(Event.id).where(Event.share_token == token).scalar_subquery()
     times = times_query(event_id, bindparam("now", type_=Timestamp)).subquery()
     columns = Event.__table__.c
     no_time = [type_coerce(null(), column.type).label(column.key) for column in times.c]
-    event_row = select(*columns, *no_time).where(Event.share_token == token)
-    time_rows = select(*(null().label(column.key) for column in columns), *times.c)
+    event_row = select(*no_time, *columns).where(Event.share_token == token)
+    time_rows = select(*times.c, *(null().label(column.key) for column in columns))
     return DriverStatement(
         union_all(event_row, time_rows).order_by(literal_column("starts_at").nulls_first())
     )

@@ -365,7 +365,8 @@ def create_published_event(port: int, token: str, title: str, chairs: int = 0) -
 def same_answers(ports: dict[str, int], token: str) -> None:
     """The fair baseline must answer as the app does, or fair_ratio compares unlike work: on one
     event of one chair, each server's availability, a booking (its token aside), a refused
-    claim (slot-taken, with its nearest free times) and a second booking by the same number."""
+    claim (slot-taken, with its nearest free times), a second booking by the same number, and
+    an unknown link."""
     event = create_published_event(ports["app"], token, "same answers", chairs=1)
     path = f"/api/v1/public/events/{event.share_token}"
     servers = {name: Client(ports[name]) for name in ("app", "fair_baseline")}
@@ -397,6 +398,8 @@ def same_answers(ports: dict[str, int], token: str) -> None:
         ask(name, "POST", f"{path}/bookings", person | {"start": starts[-1]})
     for name in servers:
         ask(name, "GET", path)
+        ask(name, "GET", "/api/v1/public/events/no-such-event")
+        ask(name, "POST", "/api/v1/public/events/no-such-event/bookings", {"name": "Nobody"})
         servers[name].close()
     if answers["app"] != answers["fair_baseline"]:
         pairs = zip(answers["app"], answers["fair_baseline"], strict=True)

@@ -59,7 +59,7 @@ ORDER BY t.starts_at
 """
 EVENT_SQL = """
 SELECT e.id, e.status, e.timezone, e.title, e.location, e.room, e.date, e.reminder_lead_minutes,
-       c.country
+       c.country, e.start_time, e.end_time, e.signup_opens_at, e.signup_closes_at
 FROM events e JOIN companies c ON c.id = e.company_id WHERE e.share_token = %(token)s
 """
 # claim_sql.CLAIM is written for SQLAlchemy's :name parameters; psycopg takes %(name)s.
@@ -89,7 +89,7 @@ def availability(start_response, token: str):
     conn = connection()
     rows = conn.execute(AVAILABILITY_SQL, {"token": token, "now": now}).fetchall()
     if not rows or rows[0][1] == "draft":
-        return problem(start_response, 404, "event-not-found", "No event matches this link.")
+        return not_found(start_response)
     first = rows[0]
     zone = ZoneInfo(first[2])
     times = [
@@ -105,13 +105,27 @@ def availability(start_response, token: str):
         "title": first[3], "location": first[4], "timezone": first[2],
         "date": first[6].isoformat(), "slot_minutes": first[12], "status": first[1],
     }  # fmt: skip
-    signup = first[1] == "published" and not (first[15] and now < first[15])
-    if signup:
-        opens = event_day(first[6], first[13], first[14], first[2]).opens
-        signup = now < signup_closes(opens, first[16])
+    signup = signup_open(now, first[1], first[6], first[13], first[14], first[2], *first[15:17])
     full = bool(times) and not any(t["available"] for t in times)
     answer = {"event": event, "times": times, "waitlist_open": signup and full}
     return respond(start_response, 200, answer)
+
+
+def signup_open(now, status, date, start, end, tz, opens_at, closes_at) -> bool:
+    """seating.availability.signup_open, from the event's columns."""
+    if status != "published" or (opens_at and now < opens_at):
+        return False
+    return now < signup_closes(event_day(date, start, end, tz).opens, closes_at)
+
+
+def not_found(start_response):
+    body = {
+        "type": "/problems/event-not-found",
+        "title": "Event not found",
+        "status": 404,
+        "detail": "No event matches this link. Check the link you were sent.",
+    }
+    return respond(start_response, 404, body, problem=True)
 
 
 def next_times(conn, token: str, start: dt.datetime, now: dt.datetime, zone) -> list[str]:
@@ -157,13 +171,22 @@ def wording(event, name: str, start: dt.datetime, secret: str, chair: str, clock
 
 
 def claim(environ, start_response, token: str):
+    conn = connection()
+    event = conn.execute(EVENT_SQL, {"token": token}).fetchone()  # first, as the app reads it
+    if event is None or event[1] == "draft":
+        return not_found(start_response)
     params = read_claim(environ)
     if params is None:
         return problem(start_response, 422, "validation", "Give name, phone and start.")
-    conn = connection()
-    event = conn.execute(EVENT_SQL, {"token": token}).fetchone()
-    if event is None or event[1] != "published":
-        return problem(start_response, 404, "event-not-found", "No event matches this link.")
+    now = dt.datetime.now(dt.UTC)
+    if not signup_open(now, event[1], event[6], *event[9:11], event[2], *event[11:13]):
+        body = {
+            "type": "/problems/signup-closed",
+            "title": "Sign-up is closed",
+            "status": 410,
+            "detail": "Sign-up for this event is closed.",
+        }
+        return respond(start_response, 410, body, problem=True)
     try:
         number = phonenumbers.parse(params["phone"], event[8])
     except phonenumbers.NumberParseException:
@@ -171,7 +194,7 @@ def claim(environ, start_response, token: str):
     if number is None or not phonenumbers.is_valid_number(number):
         return problem(start_response, 422, "validation", "That number is not valid.")
     phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    now, secret = dt.datetime.now(dt.UTC), secrets.token_urlsafe(32)
+    secret = secrets.token_urlsafe(32)
     chair, clock = f"@c{secrets.token_hex(8)}@", f"@t{secrets.token_hex(8)}@"
     confirmation, reminder, up_next, remind_at = wording(
         event, params["name"], params["start"], secret, chair, clock

@@ -60,8 +60,14 @@ def end_autocommit(session: Session) -> None:
     """Leave autocommit mode: the next statement begins a real transaction. Nothing is left to
     commit (each statement committed alone), so loaded objects are kept, not expired."""
     session = _the_session(session)
-    if not session.info.get(_AUTOCOMMIT):
-        return
+    if session.info.get(_AUTOCOMMIT):
+        commit_keeping_objects(session)
+
+
+def commit_keeping_objects(session: Session) -> None:
+    """Commit without expiring the loaded objects, for a request that has read from them all
+    it answers with: expiring them (every attribute of every object) would be work thrown away."""
+    session = _the_session(session)
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()

@@ -34,7 +34,7 @@ from ..events.service import (
     publish_event,
     validate_event,
 )
-from ..extensions import autocommit_connection, change_limit, db, limiter
+from ..extensions import autocommit_connection, change_limit, commit_keeping_objects, db, limiter
 from ..formatting import local_iso
 from ..models import Booking, Company, Event, utcnow
 from ..screening.service import advice_for, queue_screen_json, submit_screen
@@ -211,7 +211,7 @@ def public_claim(share_token: str):
         end_refused_change()
         raise
     body = booking_json(booking, token)  # before commit, so nothing is loaded again after it
-    db.session.commit()
+    commit_keeping_objects(db.session)
     return jsonify(booking=body), 201
 
 

@@ -12,7 +12,9 @@ served by gunicorn with the same worker settings and each rushing its own fresh 
 * bench/fair_baseline_app.py, the fair floor: bare WSGI doing the app's own SQL work (the same
   one-statement claim with its three texts, waitlist step, chair balancing and held slots, the
   same one-statement availability read outside a transaction, the nearest free times of a
-  refused claim read the same way, phone validation), without Flask and the ORM.
+  refused claim read the same way, phone validation), without Flask and the ORM. It must give
+  the app's answers: before the first round same_answers() puts the same questions to both
+  and stops the run at the first answer that differs.
 
 Every simulated employee holds one http.client connection: GET availability, pick a free start
 at random (seeded), POST a claim; on 409 slot-taken re-fetch and try again; give up when

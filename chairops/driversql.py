@@ -36,7 +36,7 @@ class DriverStatement:
         return [self.row._make(row) for row in self.tuples(db, params)]
 
     def tuples(self, db: Session | Connection, params: dict[str, Any]) -> list[tuple]:
-        """Every row, as plain tuples in the statement's column order (rows() names them)."""
+        """Every row, unnamed, its values in the statement's column order (rows() names them)."""
         connection = db if isinstance(db, Connection) else db.connection()
         sql, values = self.bound(connection.dialect, params)
         results = self._for(connection.dialect)[3]

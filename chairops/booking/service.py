@@ -86,7 +86,7 @@ def event_by_share_token(session: Session, token: str) -> Event:
 
 def event_with_times(
     db: Session | Connection, share_token: str, now: dt.datetime
-) -> tuple[Event, list[TimeOption]]:
+) -> tuple[Event | tuple, list[TimeOption]]:
     """The event behind a sign-up link and its times still to come, in one statement.
 
     The hottest read of a sign-up rush, so it runs lean (driversql.py): the first row holds the
@@ -94,7 +94,7 @@ def event_with_times(
     (pages go on to use it). Given a connection, as a read that needs no session does (the JSON
     API's), the event is that first row itself: a read-only named tuple whose fields are the
     Event's columns, by the same names. Making an ORM object of it, only to read a few columns
-    back, cost that read about a tenth of its time (bench/claim_rush.py).
+    back, cost that read a twentieth of its instructions (callgrind).
     """
     statement = _event_with_times_statement()
     rows = statement.tuples(db, {"share_token": share_token, "now": now})

@@ -28,7 +28,7 @@ bench/results/claim_rush.json and stdout.
 Exit status 1 when a correctness target fails (double bookings, server errors, bookings !=
 slots); the performance targets are reported under "targets" without failing the run.
 Run from the repository root: `.venv/bin/python bench/claim_rush.py` (or `make bench`).
-For investigation: BENCH_ROUNDS (default 5), BENCH_WORKER_CLASS, BENCH_WORKERS, BENCH_THREADS
+For investigation: BENCH_ROUNDS (default 9), BENCH_WORKER_CLASS, BENCH_WORKERS, BENCH_THREADS
 change the gunicorn settings of all servers; BENCH_ANALYZE=0 skips the ANALYZE.
 """
 
@@ -84,7 +84,7 @@ GUNICORN = {
     "threads": int(os.environ.get("BENCH_THREADS", "1")),
 }
 USES = ("warm-up", "claim rush")  # each server gets a warm-up event and a rush event per round
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 SERVERS = {  # name: gunicorn target
     "app": ["wsgi:app"],
     "baseline": ["--pythonpath=bench", "baseline_app:app"],

@@ -7,7 +7,9 @@ chairops/booking/claim_sql.py (least-used chair, held slots skipped, the booker 
 waitlist, three texts written) with bodies worded by plain string formatting. Like the app, it
 reads availability and claims outside a transaction (two round trips a claim), and
 a refused claim names the nearest free times, read the same way, as the app's 409 does. It
-validates the phone with phonenumbers, as the app does, since that is work every real claim needs.
+validates the phone with phonenumbers, as the app does, since that is work every real claim needs,
+and it answers as the app does, the same JSON for the same question (claim_rush.same_answers checks
+it before every run): times in the event's zone, the sign-up rule, the booking's links.
 What it leaves out is exactly what the comparison is about: Flask, the ORM, sessions and the
 app's Python around them.
 

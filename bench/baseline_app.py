@@ -72,9 +72,10 @@ def respond(start_response, status: int, body: dict, problem: bool = False):
     return [data]
 
 
-def problem(start_response, status: int, name: str, detail: str):
-    body = {"type": f"/problems/{name}", "title": detail, "status": status, "detail": detail}
-    return respond(start_response, status, body, problem=True)
+def problem(start_response, status: int, name: str, detail: str, title: str = "", **extra):
+    """A problem answer; its title is the detail unless given, `extra` adds members."""
+    body = {"type": f"/problems/{name}", "title": title or detail, "status": status}
+    return respond(start_response, status, body | {"detail": detail} | extra, problem=True)
 
 
 def availability(start_response, token: str):

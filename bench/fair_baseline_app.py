@@ -121,13 +121,8 @@ def signup_open(now, status, date, start, end, tz, opens_at, closes_at) -> bool:
 
 
 def not_found(start_response):
-    body = {
-        "type": "/problems/event-not-found",
-        "title": "Event not found",
-        "status": 404,
-        "detail": "No event matches this link. Check the link you were sent.",
-    }
-    return respond(start_response, 404, body, problem=True)
+    detail = "No event matches this link. Check the link you were sent."
+    return problem(start_response, 404, "event-not-found", detail, "Event not found")
 
 
 def next_times(conn, token: str, start: dt.datetime, now: dt.datetime, zone) -> list[str]:
@@ -182,13 +177,8 @@ def claim(environ, start_response, token: str):
         return problem(start_response, 422, "validation", "Give name, phone and start.")
     now = dt.datetime.now(dt.UTC)
     if not signup_open(now, event[1], event[6], *event[9:11], event[2], *event[11:13]):
-        body = {
-            "type": "/problems/signup-closed",
-            "title": "Sign-up is closed",
-            "status": 410,
-            "detail": "Sign-up for this event is closed.",
-        }
-        return respond(start_response, 410, body, problem=True)
+        detail = "Sign-up for this event is closed."
+        return problem(start_response, 410, "signup-closed", detail, "Sign-up is closed")
     try:
         number = phonenumbers.parse(params["phone"], event[8])
     except phonenumbers.NumberParseException:
@@ -231,23 +221,15 @@ def claim(environ, start_response, token: str):
         },  # fmt: skip
     ).fetchone()
     if row[BOOKING_ID] is None and row[PHONE_HOLDS]:
-        body = {
-            "type": "/problems/already-booked",
-            "title": "Already booked",
-            "status": 409,
-            "detail": "This number already has a booking at this event.",
-        }
-        return respond(start_response, 409, body, problem=True)
+        detail = "This number already has a booking at this event."
+        return problem(start_response, 409, "already-booked", detail, "Already booked")
     if row[BOOKING_ID] is None:
         # The app's 409 names the nearest free times (API.md): the same read, the same pick.
-        body = {
-            "type": "/problems/slot-taken",
-            "title": "That time is taken",
-            "status": 409,
-            "detail": "Someone just took the last chair at that time.",
-            "next_times": next_times(conn, token, params["start"], now, ZoneInfo(event[2])),
-        }
-        return respond(start_response, 409, body, problem=True)
+        nearest = next_times(conn, token, params["start"], now, ZoneInfo(event[2]))
+        detail = "Someone just took the last chair at that time."
+        return problem(
+            start_response, 409, "slot-taken", detail, "That time is taken", next_times=nearest
+        )
     zone = ZoneInfo(event[2])
     booking = {
         "start": row[STARTS_AT].astimezone(zone).isoformat(),
